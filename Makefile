@@ -1,0 +1,59 @@
+# The course's commands. Each target creates .venv on first use and
+# reinstalls it whenever pyproject.toml changes.
+#
+#   make lab        open the lessons in JupyterLab
+#   make test       run every test (unit tests, then the notebooks under nbval)
+#   make book       build the Jupyter Book site into book/_build/html
+#   make notebooks  re-execute every lesson and rewrite its .ipynb (seeded)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.course-installed
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+
+# On Linux, PyPI's torch wheel is the large CUDA build; PyTorch's own CPU index
+# serves the small CPU build of the same release. It is used when reachable
+# (machines without internet install from their local package mirror instead).
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+
+.PHONY: help setup lab test test-unit test-notebooks book notebooks check-pairs clean
+
+help:
+	@sed -n '1,9p' Makefile
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml jupyter/overrides.json
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
+	    $$($(BIN)/python tools/torch_index.py "$(TORCH_CPU_INDEX)") -e '.[dev]'
+	@mkdir -p $(LAB_SETTINGS)
+	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
+	@touch $@
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+
+test: test-unit test-notebooks
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+test-notebooks: $(STAMP)
+	$(BIN)/python tools/notebooks.py check
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
+	    $(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks; \
+	else echo "no lesson notebooks yet"; fi
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build book -n -W --keep-going
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/notebooks.py execute
+
+check-pairs: $(STAMP)
+	$(BIN)/python tools/notebooks.py check
+
+clean:
+	rm -rf book/_build .pytest_cache

@@ -1,0 +1,29 @@
+"""Helpers for the course: MNIST loading, seeding and version reports.
+
+``import course_utils`` loads NumPy only. The framework adapters live in
+:mod:`course_utils.tf_backend` and :mod:`course_utils.torch_backend`; import
+the one your lesson uses.
+"""
+
+from .data import (
+    DataIntegrityError,
+    DataUnavailableError,
+    MnistData,
+    Split,
+    load_mnist,
+    normalize_images,
+)
+from .reproducibility import seed_everything, versions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DataIntegrityError",
+    "DataUnavailableError",
+    "MnistData",
+    "Split",
+    "load_mnist",
+    "normalize_images",
+    "seed_everything",
+    "versions",
+]

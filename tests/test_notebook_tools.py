@@ -1,0 +1,98 @@
+"""tools/notebooks.py: the pair check fails when it should, and execution is repeatable."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "tools" / "notebooks.py")
+tools = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tools)
+
+LESSON = """\
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # A tiny lesson
+
+# %%
+import numpy as np
+print(np.arange(4).sum())
+
+# %% tags=["nbval-ignore-output"]
+import time
+print(time.time())
+"""
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    (tmp_path / "01_tiny.py").write_text(LESSON)
+    return tmp_path
+
+
+def test_execute_writes_outputs_and_the_pair_checks_clean(folder):
+    assert any("no executed 01_tiny.ipynb" in p for p in tools.check(folder))
+    tools.execute(folder / "01_tiny.py")
+    nb = json.loads((folder / "01_tiny.ipynb").read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code[0]["outputs"][0]["text"] == ["6\n"]
+    assert tools.check(folder) == []
+    # A second run changes nothing but the ignored cell.
+    first = json.loads((folder / "01_tiny.ipynb").read_text())
+    tools.execute(folder / "01_tiny.py")
+    second = json.loads((folder / "01_tiny.ipynb").read_text())
+    for a, b in zip(first["cells"], second["cells"]):
+        if "nbval-ignore-output" not in a["metadata"].get("tags", []):
+            assert a == b
+    assert [c["id"] for c in first["cells"]] == [c["id"] for c in second["cells"]]
+
+
+def test_check_catches_an_edited_source(folder):
+    tools.execute(folder / "01_tiny.py")
+    py = folder / "01_tiny.py"
+    py.write_text(py.read_text().replace("sum()", "max()"))
+    problems = tools.check(folder)
+    assert len(problems) == 1 and "differ" in problems[0] and "max()" in problems[0]
+
+
+def test_check_catches_unexecuted_cells_and_orphans(folder):
+    tools.execute(folder / "01_tiny.py")
+    nb = json.loads((folder / "01_tiny.ipynb").read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = None
+            cell["outputs"] = []
+    (folder / "01_tiny.ipynb").write_text(json.dumps(nb))
+    (folder / "02_orphan.ipynb").write_text(json.dumps(nb))
+    problems = tools.check(folder)
+    assert any("never executed" in p for p in problems)
+    assert any("02_orphan.ipynb has no paired 02_orphan.py" in p for p in problems)
+
+
+def test_failing_lesson_leaves_the_old_notebook_untouched(folder):
+    tools.execute(folder / "01_tiny.py")
+    before = (folder / "01_tiny.ipynb").read_bytes()
+    py = folder / "01_tiny.py"
+    py.write_text(py.read_text().replace("print(np.arange(4).sum())", "raise RuntimeError('broken lesson')"))
+    with pytest.raises(Exception, match="broken lesson"):
+        tools.execute(py)
+    assert (folder / "01_tiny.ipynb").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["01_tiny.ipynb", "01_tiny.py"]

@@ -1,0 +1,158 @@
+"""Execute the lesson notebooks, and check that each pair is consistent.
+
+Usage (from the repository root, inside the course's virtual environment):
+
+    python tools/notebooks.py execute [notebooks/NN_name.py ...]
+        Run each lesson's .py (the source of truth) top to bottom in a fresh
+        kernel, with notebooks/ as the working folder and fixed seeds, and
+        write the outputs into the paired .ipynb. With no argument: every
+        lesson. The .ipynb is replaced atomically only when the run succeeds.
+
+    python tools/notebooks.py check
+        Fail (exit 1) when a .py and its .ipynb differ in anything but
+        outputs, when one of a pair is missing, or when a notebook holds
+        cells that were never executed.
+
+`jupytext --sync` picks whichever file is newer, so it cannot serve as a
+check; this script converts each .ipynb back to text and compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TEXT_FORMAT = "py:percent"
+
+
+def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
+    """The lesson sources: every ``.py`` in ``folder`` that is a Jupytext notebook."""
+    return sorted(p for p in folder.glob("*.py") if "jupytext:" in p.read_text(encoding="utf-8")[:2000])
+
+
+def stable_ids(nb: nbformat.NotebookNode) -> None:
+    """Give cells ids that depend on their position and source, not on chance,
+    so that executing twice writes the same file."""
+    for index, cell in enumerate(nb.cells):
+        digest = hashlib.sha1(cell.source.encode("utf-8")).hexdigest()[:8]
+        cell["id"] = f"c{index:03d}-{digest}"
+
+
+def execute(py_path: Path, timeout: int = 600) -> float:
+    """Execute ``py_path`` and write the outputs to its paired ``.ipynb``; return seconds."""
+    nb = jupytext.read(py_path)
+    stable_ids(nb)
+    env_before = dict(os.environ)
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    started = time.perf_counter()
+    try:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(py_path.parent)}},
+            record_timing=False,
+            store_widget_state=False,
+        )
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    seconds = time.perf_counter() - started
+    target = py_path.with_suffix(".ipynb")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".ipynb")
+    os.close(fd)
+    try:
+        jupytext.write(nb, tmp, fmt="ipynb")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return seconds
+
+
+def check(folder: Path = NOTEBOOKS) -> list[str]:
+    """Return a list of problems with the notebook pairs in ``folder`` (empty when all is well)."""
+    problems: list[str] = []
+    sources = lessons(folder)
+    for py_path in sources:
+        if not py_path.with_suffix(".ipynb").is_file():
+            problems.append(f"{py_path.name} has no executed {py_path.stem}.ipynb (run: make notebooks)")
+    for ipynb in sorted(folder.glob("*.ipynb")):
+        py_path = ipynb.with_suffix(".py")
+        if not py_path.is_file():
+            problems.append(f"{ipynb.name} has no paired {py_path.name}")
+            continue
+        nb = jupytext.read(ipynb)
+        expected = jupytext.writes(nb, fmt=TEXT_FORMAT)
+        actual = py_path.read_text(encoding="utf-8")
+        if expected != actual:
+            import difflib
+
+            diff = "".join(
+                list(
+                    difflib.unified_diff(
+                        actual.splitlines(keepends=True),
+                        expected.splitlines(keepends=True),
+                        fromfile=str(py_path.name),
+                        tofile=f"{ipynb.name} as {TEXT_FORMAT}",
+                    )
+                )[:40]
+            )
+            problems.append(
+                f"{py_path.name} and {ipynb.name} differ; edit the .py, then run "
+                f"`make notebooks` to regenerate the .ipynb:\n{diff}"
+            )
+        unexecuted = [
+            i
+            for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and cell.source.strip() and cell.get("execution_count") is None
+        ]
+        if unexecuted:
+            problems.append(
+                f"{ipynb.name} has code cells that were never executed (cells {unexecuted[:10]}); "
+                "run `make notebooks` so that its outputs come from one scripted run"
+            )
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("execute", help="execute lessons and write their .ipynb")
+    run.add_argument("paths", nargs="*", type=Path, help="lesson .py files (default: all)")
+    run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    sub.add_parser("check", help="check that every pair is consistent and executed")
+    args = parser.parse_args(argv)
+
+    if args.command == "check":
+        problems = check()
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        print(f"notebook pairs: {len(lessons())} checked, {len(problems)} problem(s)")
+        return 1 if problems else 0
+
+    paths = [p.resolve() for p in args.paths] or lessons()
+    for path in paths:
+        if path.suffix != ".py" or not path.is_file():
+            parser.error(f"expected a lesson .py file, got {path}")
+    for path in paths:
+        seconds = execute(path, timeout=args.timeout)
+        print(f"{path.relative_to(ROOT)}: executed in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
