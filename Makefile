@@ -32,8 +32,11 @@ $(STAMP): pyproject.toml jupyter/overrides.json
 	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	@touch $@
 
+# Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8890"
+LAB_ARGS ?=
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 test: test-unit test-notebooks
 
