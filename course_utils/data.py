@@ -331,7 +331,7 @@ def load_mnist(
     cache_dir: str | os.PathLike | None = None,
     mirrors: Sequence[str] | None = None,
     download: bool = True,
-    progress: bool = False,
+    progress: bool = True,
     timeout: float = 60.0,
 ) -> MnistData:
     """Load the MNIST training and test sets as NumPy arrays.

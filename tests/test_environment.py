@@ -96,3 +96,38 @@ def test_jupytext_extension_is_installed_for_jupyterlab():
 def test_jupytext_pairs_every_notebook_with_a_percent_script():
     config = tomllib.loads((ROOT / "jupytext.toml").read_text())
     assert config["formats"] == "ipynb,py:percent"
+
+
+def test_running_jupyterlab_serves_the_jupytext_default_viewer(tmp_path):
+    """Start a real JupyterLab from this environment and ask it for the setting."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = "course-test-token"
+    env = {**__import__("os").environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "HOME": str(tmp_path)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT / 'notebooks'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/docmanager-extension:plugin?token={token}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    setting = json.load(response)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.25)
+        assert setting["schema"]["properties"]["defaultViewers"]["default"]["python"] == "Jupytext Notebook"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
