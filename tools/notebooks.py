@@ -74,8 +74,11 @@ def execute(py_path: Path, timeout: int = 600) -> float:
     target = py_path.with_suffix(".ipynb")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".ipynb")
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         jupytext.write(nb, tmp, fmt="ipynb")
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
