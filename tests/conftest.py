@@ -129,13 +129,22 @@ def file_server() -> Iterator[Callable[[], FileServer]]:
         server.close()
 
 
+def unused_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port() -> int:
+    return unused_port()
+
+
 @pytest.fixture
 def dead_url() -> str:
     """The address of a port on 127.0.0.1 where nothing listens (connection refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/mnist/"
+    return f"http://127.0.0.1:{unused_port()}/mnist/"
 
 
 @pytest.fixture

@@ -98,16 +98,13 @@ def test_jupytext_pairs_every_notebook_with_a_percent_script():
     assert config["formats"] == "ipynb,py:percent"
 
 
-def test_running_jupyterlab_serves_the_jupytext_default_viewer(tmp_path):
+def test_running_jupyterlab_serves_the_jupytext_default_viewer(tmp_path, free_port):
     """Start a real JupyterLab from this environment and ask it for the setting."""
-    import socket
     import subprocess
     import time
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port
     token = "course-test-token"
     env = {**__import__("os").environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "HOME": str(tmp_path)}
     server = subprocess.Popen(

@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -49,10 +48,8 @@ CHROMIUM_ARGS = [
 class Lab:
     """A JupyterLab server on 127.0.0.1 and the processes it owns."""
 
-    def __init__(self, root_dir: Path, home: Path) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+    def __init__(self, root_dir: Path, home: Path, port: int) -> None:
+        self.port = port
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
@@ -124,12 +121,12 @@ def _not_zombie(pid: int) -> bool:
 
 
 @pytest.fixture
-def lab(tmp_path) -> Iterator[Lab]:
+def lab(tmp_path, free_port) -> Iterator[Lab]:
     work = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     home = tmp_path / "home"
     home.mkdir()
-    server = Lab(work, home)
+    server = Lab(work, home, free_port)
     try:
         yield server
     finally:
