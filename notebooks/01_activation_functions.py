@@ -1,0 +1,618 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 1: Activation functions
+#
+# **Article section covered:** section 3, *activation functions* (ReLU, sigmoid,
+# tanh and why a network needs non-linearity), with a first look at the softmax
+# output layer that section 4 builds on.
+#
+# **After this lesson you can**
+#
+# 1. define ReLU, sigmoid, tanh and softmax and write down their derivatives;
+# 2. show with numbers that a stack of linear layers is a single linear layer;
+# 3. compute the same values and gradients in NumPy, TensorFlow and PyTorch and
+#    check that they agree, including at zero, at large inputs and at the limits of `float32`;
+# 4. explain saturation and measure how gradients vanish through a deep stack of sigmoid layers;
+# 5. avoid three classic traps: overflow in a naive sigmoid, saturated `float32` gradients and dead ReLUs.
+#
+# **Time needed:** about 30 minutes to read and run. The whole notebook executes
+# in under a minute on a 2-core laptop CPU.
+# **Requirements:** NumPy, Matplotlib, ipywidgets, TensorFlow and PyTorch (CPU
+# builds are enough); less than 2 GB of memory; no data download.
+
+# %% [markdown]
+# ## Setup
+#
+# The NumPy reference implementations live in `course_utils.maths`, so every
+# lesson uses the same yardstick. Both frameworks are imported because this
+# lesson compares them. The two environment variables must be set before
+# TensorFlow loads: they keep its start-up messages out of the notebook and turn
+# off oneDNN's reordering of floating-point sums.
+
+# %%
+import io
+import os
+import warnings
+
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # no C++ log lines from TensorFlow (they carry timestamps)
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # no oneDNN start-up notice, and no reordered float sums
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+import course_utils
+from course_utils import maths
+
+# Okabe-Ito palette: distinguishable with the common forms of colour blindness.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+COLOURS = {"relu": OKABE_ITO["blue"], "sigmoid": OKABE_ITO["vermillion"], "tanh": OKABE_ITO["bluish green"]}
+
+# %% tags=["tensorflow"]
+import tensorflow as tf
+
+# %% tags=["pytorch"]
+import torch
+
+# %%
+print("seeded:", course_utils.seed_everything(0))
+
+# %% tags=["nbval-ignore-output"]
+course_utils.versions()
+
+# %% [markdown]
+# ## The idea
+#
+# A neuron computes a weighted sum of its inputs and passes it through an
+# **activation function** $\varphi$:
+#
+# $$
+# a = \varphi(z), \qquad z = \mathbf{w}^\top \mathbf{x} + b .
+# $$
+#
+# The three activations of the article, with their derivatives:
+#
+# $$
+# \begin{aligned}
+# \operatorname{ReLU}(z) &= \max(0, z), &
+# \operatorname{ReLU}'(z) &= \begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases} \\
+# \sigma(z) &= \frac{1}{1 + e^{-z}}, &
+# \sigma'(z) &= \sigma(z)\,\bigl(1 - \sigma(z)\bigr) \le \tfrac14 \\
+# \tanh(z) &= \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}} = 2\sigma(2z) - 1, &
+# \tanh'(z) &= 1 - \tanh^2(z) \le 1
+# \end{aligned}
+# $$
+#
+# ReLU has no derivative at $z = 0$; TensorFlow, PyTorch and `course_utils.maths`
+# all use $0$ there. For the output layer of a classifier the **softmax** turns a
+# vector of scores (*logits*) $\mathbf{z} \in \mathbb{R}^K$ into probabilities:
+#
+# $$
+# \operatorname{softmax}(\mathbf{z})_i = \frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}},
+# \qquad
+# \frac{\partial\, \operatorname{softmax}(\mathbf{z})_i}{\partial z_j}
+#   = s_i\,(\delta_{ij} - s_j) .
+# $$
+#
+# Adding the same constant to every logit does not change the softmax. That is
+# what makes it safe to compute: subtract the largest logit first, and no
+# exponential can overflow.
+#
+# ### Why the non-linearity matters
+#
+# Without $\varphi$, two layers give
+# $W_2(W_1\mathbf{x} + \mathbf{b}_1) + \mathbf{b}_2 = (W_2 W_1)\mathbf{x} + (W_2\mathbf{b}_1 + \mathbf{b}_2)$:
+# again one matrix and one bias. However many linear layers you stack, the
+# network can only draw straight lines (hyperplanes). The next cell checks this
+# with numbers, using the row-vector convention of the course (`x @ W + b`).
+
+# %%
+rng = np.random.default_rng(0)
+weights = [rng.normal(size=(4, 6)), rng.normal(size=(6, 5)), rng.normal(size=(5, 3))]
+biases = [rng.normal(size=6), rng.normal(size=5), rng.normal(size=3)]
+x = rng.normal(size=(200, 4))
+
+# Three linear layers, one after the other ...
+h = x
+for W, b in zip(weights, biases):
+    h = h @ W + b
+
+# ... are one linear layer with these parameters:
+W_total = weights[0] @ weights[1] @ weights[2]
+b_total = (biases[0] @ weights[1] + biases[1]) @ weights[2] + biases[2]
+assert np.allclose(h, x @ W_total + b_total, rtol=1e-12, atol=1e-12)
+print("three linear layers == one linear layer: True (rtol=1e-12, atol=1e-12)")
+print("W_total shape:", W_total.shape, " b_total shape:", b_total.shape)
+
+
+# With a ReLU between the layers, no single linear map reproduces the output.
+# Least squares finds the best one; what it cannot explain is the non-linear part.
+def best_linear_fit_residual(inputs, outputs):
+    design = np.hstack([inputs, np.ones((len(inputs), 1))])
+    coef, *_ = np.linalg.lstsq(design, outputs, rcond=None)
+    return np.linalg.norm(design @ coef - outputs) / np.linalg.norm(outputs - outputs.mean(axis=0))
+
+
+h_relu = x
+for i, (W, b) in enumerate(zip(weights, biases)):
+    h_relu = h_relu @ W + b
+    if i < len(weights) - 1:
+        h_relu = maths.relu(h_relu)
+
+linear_residual = best_linear_fit_residual(x, h)
+relu_residual = best_linear_fit_residual(x, h_relu)
+assert linear_residual < 1e-10 and relu_residual > 0.1
+print(f"unexplained by the best linear map: linear stack < 1e-10, ReLU stack {relu_residual:.2f}")
+
+# %% [markdown]
+# The same picture in one dimension: a network with one input, two hidden layers
+# of 16 units and one output, drawn with the same weights and three choices of
+# activation.
+
+# %%
+params_1d = maths.init_mlp([1, 16, 16, 1], scheme="he", seed=3)
+params_1d["b1"] = np.random.default_rng(4).normal(size=16)  # spread the kinks over the plotted range
+grid = np.linspace(-3, 3, 601).reshape(-1, 1)
+
+
+def forward_no_activation(params, inputs):
+    out = inputs
+    for layer in (1, 2, 3):
+        out = out @ params[f"W{layer}"] + params[f"b{layer}"]
+    return out
+
+
+fig, ax = plt.subplots(figsize=(7, 3.6))
+ax.plot(grid, forward_no_activation(params_1d, grid), color=OKABE_ITO["black"], lw=2, ls=":", label="no activation")
+for name in ("relu", "tanh"):
+    out, _ = maths.mlp_forward(params_1d, grid, activation=name)
+    ax.plot(grid, out, color=COLOURS[name], lw=2, ls="-" if name == "relu" else "--", label=name)
+ax.set_xlabel("input $x$")
+ax.set_ylabel("network output")
+ax.legend(frameon=False)
+ax.grid(alpha=0.3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **Figure 1.1.** Output of one small network (1 → 16 → 16 → 1, identical
+# weights) as a function of its single input. Without an activation (black,
+# dotted) the network is a straight line; with ReLU (blue, solid) it is
+# piecewise linear with a kink wherever a hidden unit switches on or off; with
+# tanh (green, dashed) it is a smooth curve.
+
+# %% [markdown]
+# ## NumPy reference
+#
+# `course_utils.maths` implements each function and its derivative. Two details
+# matter for the edge cases below:
+#
+# * `sigmoid` never evaluates $e^{-z}$ for a large negative $z$: with
+#   $e = e^{-|z|} \le 1$ it returns $1/(1+e)$ or $e/(1+e)$, so nothing overflows.
+# * `sigmoid_grad` and `tanh_grad` are written in terms of $e^{-|z|}$ too, so
+#   they stay accurate where $\sigma(z)$ has already rounded to exactly 1.
+
+# %%
+points = np.array([-5.0, -1.0, 0.0, 1.0, 5.0])
+print(f"{'z':>6} | {'relu':>7} {'relu_grad':>9} | {'sigmoid':>9} {'sigmoid_grad':>12} | {'tanh':>9} {'tanh_grad':>9}")
+for z in points:
+    print(
+        f"{z:6.1f} | {maths.relu(z):7.3f} {maths.relu_grad(z):9.3f} | {maths.sigmoid(z):9.6f} "
+        f"{maths.sigmoid_grad(z):12.6f} | {maths.tanh(z):9.6f} {maths.tanh_grad(z):9.6f}"
+    )
+
+logits = np.array([2.0, 1.0, 0.1])
+probs = maths.softmax(logits)
+print("\nsoftmax([2, 1, 0.1])        =", np.round(probs, 6), " sum =", round(float(probs.sum()), 12))
+print("softmax([2, 1, 0.1] + 1000) =", np.round(maths.softmax(logits + 1000), 6))
+print("softmax([z, 0])[0] == sigmoid(z) for z = 1.5:", np.isclose(maths.softmax([1.5, 0.0])[0], maths.sigmoid(1.5), rtol=1e-15))
+
+# %%
+z = np.linspace(-6, 6, 601)
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True)
+for ax, name in zip(axes, ("relu", "sigmoid", "tanh")):
+    fn, grad = maths.ACTIVATIONS[name]
+    ax.plot(z, fn(z), color=COLOURS[name], lw=2.2, label=f"{name}(z)")
+    ax.plot(z, grad(z), color=OKABE_ITO["black"], lw=1.6, ls="--", label="derivative")
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.axvline(0, color="0.6", lw=0.8)
+    ax.set_title(name)
+    ax.set_xlabel("z")
+    ax.legend(frameon=False, loc="upper left")
+    ax.grid(alpha=0.3)
+axes[0].set_ylim(-0.5, 3)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **Figure 1.2.** ReLU, sigmoid and tanh (coloured, solid) with their
+# derivatives (black, dashed) for $z$ from −6 to 6. ReLU's derivative is a step
+# from 0 to 1. The sigmoid's derivative peaks at 0.25 and tanh's at 1, both at
+# $z = 0$, and both fall towards zero as $|z|$ grows: the functions *saturate*.
+
+# %% [markdown]
+# ## TensorFlow and PyTorch side by side
+#
+# Both frameworks differentiate automatically. TensorFlow records operations on
+# a `tf.GradientTape`; PyTorch records them on tensors created with
+# `requires_grad=True` and fills `.grad` when `backward()` is called. For an
+# element-wise function, the gradient of the *sum* of the outputs is the
+# derivative at every input at once, so one backward pass gives the whole curve.
+#
+# The inputs include the awkward cases: zero, tiny numbers on both sides of
+# zero, large magnitudes, the largest finite `float32` and the smallest normal
+# `float32`. Each framework runs in `float64` (compared with NumPy at `float64`
+# accuracy) and in `float32` (compared at `float32` accuracy). For softmax the
+# cells compute the gradient of $\sum_i w_i\,\operatorname{softmax}(\mathbf{z})_i$
+# for fixed weights $\mathbf{w}$, a vector-Jacobian product that NumPy gets from
+# the formula above as $\mathbf{s} \odot (\mathbf{w} - \mathbf{s}^\top \mathbf{w})$.
+
+# %%
+F32 = np.finfo(np.float32)
+EDGE = np.array(
+    [-F32.max, -1000.0, -100.0, -20.0, -1.0, -1e-8, -F32.tiny, 0.0, F32.tiny, 1e-8, 1.0, 20.0, 100.0, 1000.0, F32.max]
+)
+SOFTMAX_LOGITS = np.array([[2.0, 1.0, 0.1, -3.0], [1000.0, 999.0, 0.0, -1000.0], [-50.0, -50.0, -50.0, -50.0]])
+SOFTMAX_WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
+DTYPES = ("float64", "float32")
+
+
+def numpy_reference(dtype):
+    x = EDGE.astype(dtype)
+    results = {name: (fn(x), grad(x)) for name, (fn, grad) in maths.ACTIVATIONS.items()}
+    s = maths.softmax(SOFTMAX_LOGITS.astype(dtype))
+    w = SOFTMAX_WEIGHTS.astype(dtype)
+    results["softmax"] = (s, s * (w - (s * w).sum(axis=-1, keepdims=True)))
+    return results
+
+
+numpy_results = {dtype: numpy_reference(dtype) for dtype in DTYPES}
+print("inputs:", ", ".join(f"{v:.3g}" for v in EDGE))
+
+
+# %% tags=["tensorflow"]
+def tensorflow_results(dtype):
+    functions = {"relu": tf.nn.relu, "sigmoid": tf.math.sigmoid, "tanh": tf.math.tanh}
+    results = {}
+    for name, fn in functions.items():
+        x = tf.constant(EDGE, dtype=dtype)
+        with tf.GradientTape() as tape:
+            tape.watch(x)  # a constant is not watched automatically
+            y = fn(x)
+        results[name] = (y.numpy(), tape.gradient(y, x).numpy())
+    logits = tf.constant(SOFTMAX_LOGITS, dtype=dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        s = tf.nn.softmax(logits, axis=-1)
+        weighted = tf.reduce_sum(s * tf.constant(SOFTMAX_WEIGHTS, dtype=dtype))
+    results["softmax"] = (s.numpy(), tape.gradient(weighted, logits).numpy())
+    return results
+
+
+tf_results = {dtype: tensorflow_results(getattr(tf, dtype)) for dtype in DTYPES}
+print("TensorFlow sigmoid'(z), float32:", np.array2string(tf_results["float32"]["sigmoid"][1], precision=3))
+
+
+# %% tags=["pytorch"]
+def pytorch_results(dtype):
+    functions = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+    results = {}
+    for name, fn in functions.items():
+        x = torch.tensor(EDGE, dtype=dtype, requires_grad=True)
+        y = fn(x)
+        y.sum().backward()
+        results[name] = (y.detach().numpy(), x.grad.numpy())
+    logits = torch.tensor(SOFTMAX_LOGITS, dtype=dtype, requires_grad=True)
+    s = torch.softmax(logits, dim=-1)
+    (s * torch.tensor(SOFTMAX_WEIGHTS, dtype=dtype)).sum().backward()
+    results["softmax"] = (s.detach().numpy(), logits.grad.numpy())
+    return results
+
+
+torch_results = {dtype: pytorch_results(getattr(torch, dtype)) for dtype in DTYPES}
+print("PyTorch sigmoid'(z), float32:   ", np.array2string(torch_results["float32"]["sigmoid"][1], precision=3))
+
+# %% [markdown]
+# ### Check: the three implementations agree
+#
+# The tolerances are those of the number format: about $10^{-16}$ relative for
+# `float64`, $10^{-7}$ for `float32`. The absolute part covers the saturated
+# tails, where NumPy's derivative is a tiny positive number such as
+# $e^{-100}$ and the frameworks, which compute $\sigma(z)(1-\sigma(z))$ after
+# $\sigma(z)$ has rounded to 1, return exactly 0.
+
+# %%
+TOLERANCES = {"float64": {"rtol": 1e-12, "atol": 1e-15}, "float32": {"rtol": 1e-6, "atol": 1e-7}}
+
+for dtype, tol in TOLERANCES.items():
+    for name, (ref_values, ref_grads) in numpy_results[dtype].items():
+        for framework, results in (("TensorFlow", tf_results), ("PyTorch", torch_results)):
+            values, grads = results[dtype][name]
+            assert values.dtype == ref_values.dtype == np.dtype(dtype), (framework, name, values.dtype)
+            np.testing.assert_allclose(values, ref_values, **tol, err_msg=f"{framework} {name} values, {dtype}")
+            np.testing.assert_allclose(grads, ref_grads, **tol, err_msg=f"{framework} {name} gradients, {dtype}")
+    print(
+        f"{dtype}: NumPy, TensorFlow and PyTorch agree on values and gradients of relu, sigmoid, "
+        f"tanh and softmax (rtol={tol['rtol']:g}, atol={tol['atol']:g})"
+    )
+
+# %% [markdown]
+# ## Saturation and vanishing gradients
+#
+# Backpropagation multiplies one local derivative per layer. Through $L$ sigmoid
+# layers the product contains $L$ factors $\sigma'(z) \le \tfrac14$, so the
+# gradient that reaches the first layers shrinks roughly geometrically with
+# depth, unless the weights happen to compensate. ReLU's derivative is exactly 1
+# for every active unit, so it does not shrink the signal on its own.
+#
+# The next cell builds a network of 20 hidden layers of 64 units, each
+# initialised with the scheme that suits its activation (Glorot for sigmoid and
+# tanh, He for ReLU), runs one forward and backward pass on a random batch, and
+# records the size of the gradient of each layer's weights.
+
+# %%
+DEPTH, WIDTH, CLASSES = 20, 64, 10
+rng = np.random.default_rng(1)
+x_deep = rng.normal(size=(256, WIDTH))
+y_deep = rng.integers(0, CLASSES, size=256)
+schemes = {"sigmoid": "glorot", "tanh": "glorot", "relu": "he"}
+
+grad_norms = {}
+for name, scheme in schemes.items():
+    params = maths.init_mlp([WIDTH] * (DEPTH + 1) + [CLASSES], scheme=scheme, seed=2)
+    _, cache = maths.mlp_forward(params, x_deep, activation=name)
+    grads = maths.mlp_backward(params, cache, y_deep)
+    grad_norms[name] = np.array([np.linalg.norm(grads[f"W{layer}"]) for layer in range(1, DEPTH + 2)])
+
+print("gradient norm of the first layer / gradient norm of the last layer")
+for name, norms in grad_norms.items():
+    print(f"  {name:8s} {norms[0] / norms[-1]:.1e}")
+assert grad_norms["sigmoid"][0] / grad_norms["sigmoid"][-1] < 1e-6
+assert grad_norms["relu"][0] / grad_norms["relu"][-1] > 1e-2
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 3.8))
+markers = {"sigmoid": "o", "tanh": "s", "relu": "^"}
+for name, norms in grad_norms.items():
+    ax.semilogy(np.arange(1, DEPTH + 2), norms, marker=markers[name], color=COLOURS[name], lw=1.8, label=name)
+ax.set_xlabel("layer (1 = next to the input)")
+ax.set_ylabel(r"$\|\partial L / \partial W_\ell\|$")
+ax.set_xticks(range(1, DEPTH + 2, 2))
+ax.legend(frameon=False)
+ax.grid(alpha=0.3, which="both")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **Figure 1.3.** Size of the weight gradient in each layer of a 20-hidden-layer
+# network after one backward pass, on a logarithmic scale. With sigmoid (red
+# circles) the gradient falls by a factor of about 4 per layer, 13 orders of
+# magnitude in all, so the first layers barely learn. With tanh (green squares),
+# whose derivative is 1 at zero, and with ReLU and He initialisation (blue
+# triangles), it stays within about one order of magnitude across all layers.
+
+# %% [markdown]
+# ## Explore the functions
+#
+# Move the sliders to see $\varphi(w z + b)$ and its derivative with respect to
+# $z$, $w\,\varphi'(wz + b)$. A large weight $w$ squeezes the interesting region
+# of the sigmoid and tanh into a narrow band and widens the flat, saturated
+# parts. The interactive figure needs a running kernel; Figure 1.4 below shows
+# the same curves for a few fixed weights.
+
+
+# %%
+def draw_activation(ax, name, w, b, show_derivative=True, colour=None, label=None):
+    fn, grad = maths.ACTIVATIONS[name]
+    z = np.linspace(-6, 6, 401)
+    ax.plot(z, fn(w * z + b), color=colour or COLOURS[name], lw=2, label=label or f"{name}({w:g} z + {b:g})")
+    if show_derivative:
+        ax.plot(z, w * grad(w * z + b), color=OKABE_ITO["black"], lw=1.4, ls="--", label="derivative")
+    ax.set_xlabel("z")
+    ax.grid(alpha=0.3)
+
+
+function_menu = widgets.Dropdown(options=["relu", "sigmoid", "tanh"], value="sigmoid", description="function")
+weight_slider = widgets.FloatSlider(value=1.0, min=-5.0, max=5.0, step=0.1, description="weight w")
+bias_slider = widgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.1, description="bias b")
+derivative_box = widgets.Checkbox(value=True, description="show derivative")
+picture = widgets.Image(format="png")
+
+
+def redraw(change=None):
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    draw_activation(ax, function_menu.value, weight_slider.value, bias_slider.value, derivative_box.value)
+    ax.set_ylim(-1.5, 3)
+    ax.legend(frameon=False, loc="upper left")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    picture.value = buffer.getvalue()
+
+
+for control in (function_menu, weight_slider, bias_slider, derivative_box):
+    control.observe(redraw, names="value")
+
+explorer = widgets.VBox([widgets.HBox([function_menu, derivative_box]), weight_slider, bias_slider, picture])
+display(explorer)
+redraw()
+
+# %%
+gains = (0.5, 1.0, 2.0, 5.0)
+gain_colours = [OKABE_ITO["sky blue"], OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]]
+styles = ["-", "--", "-.", ":"]
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True)
+for ax, name in zip(axes, ("relu", "sigmoid", "tanh")):
+    for w, colour, style in zip(gains, gain_colours, styles):
+        fn, _ = maths.ACTIVATIONS[name]
+        z = np.linspace(-6, 6, 401)
+        ax.plot(z, fn(w * z), color=colour, lw=2, ls=style, label=f"w = {w:g}")
+    ax.set_title(f"{name}(w z)")
+    ax.set_xlabel("z")
+    ax.grid(alpha=0.3)
+axes[0].set_ylim(-0.5, 4)
+axes[0].legend(frameon=False, loc="upper left")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **Figure 1.4.** The static version of the explorer: each activation applied to
+# $w z$ for weights 0.5, 1, 2 and 5 (light blue solid, dark blue dashed, orange
+# dash-dotted, red dotted). Larger weights make sigmoid and tanh switch more
+# abruptly between their flat ends, where the derivative is nearly zero; for
+# ReLU a weight only changes the slope.
+
+# %% [markdown]
+# ## Pitfalls
+#
+# ### 1. The textbook sigmoid overflows
+#
+# Written as `1 / (1 + np.exp(-z))`, the sigmoid computes $e^{1000}$ for
+# $z = -1000$. NumPy warns about the overflow and happens to return the right
+# answer, 0, because $1/\infty = 0$. The algebraically equal form
+# `np.exp(z) / (1 + np.exp(z))` gives `nan` for large positive $z$
+# ($\infty/\infty$). In `float32` the trouble starts at $|z| \approx 89$.
+
+# %%
+def naive_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def naive_sigmoid_other_form(z):
+    return np.exp(z) / (1 + np.exp(z))
+
+
+for z_value, dtype in ((-1000.0, np.float64), (1000.0, np.float64), (-100.0, np.float32), (100.0, np.float32)):
+    z_arr = np.array([z_value], dtype=dtype)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first, second = naive_sigmoid(z_arr)[0], naive_sigmoid_other_form(z_arr)[0]
+    messages = sorted({str(w.message) for w in caught})
+    print(
+        f"z = {z_value:7.1f} ({np.dtype(dtype).name}): 1/(1+e^-z) = {first:.3g}, e^z/(1+e^z) = {second:.3g}, "
+        f"course_utils.maths.sigmoid = {maths.sigmoid(z_arr)[0]:.3g}; warnings: {messages or 'none'}"
+    )
+
+# %% [markdown]
+# ### 2. Saturated gradients are exactly zero in `float32`
+#
+# Once $\sigma(z)$ rounds to exactly 1, the usual backward formula
+# $\sigma(z)(1-\sigma(z))$ returns exactly 0. A `float32` number has 24
+# significant bits: $1 + \varepsilon$ rounds to 1 once $\varepsilon < 2^{-24}$,
+# so $1/(1 + e^{-z})$ is exactly 1 for $z > 24 \ln 2 \approx 16.6$. (tanh gets
+# there near $z \approx 9$; the exact point depends on the library.) Both
+# frameworks then report a gradient of 0, although the true value is positive:
+# a unit pushed this far into saturation stops learning in `float32`.
+
+# %%
+z32 = np.linspace(0, 30, 30001).astype(np.float32)
+first_one = z32[np.argmax(maths.sigmoid(z32) == 1)]
+predicted = 24 * np.log(2)
+assert abs(first_one - predicted) < 0.05, first_one
+print(f"float32 sigmoid(z) is exactly 1 from z ≈ {predicted:.1f} (24 ln 2)")
+print(f"true derivative of the sigmoid at z = 20: {maths.sigmoid_grad(20.0):.3e}")
+
+# %% tags=["tensorflow"]
+z20 = tf.constant([20.0], dtype=tf.float32)
+with tf.GradientTape() as tape:
+    tape.watch(z20)
+    y20 = tf.math.sigmoid(z20)
+print(f"TensorFlow float32 gradient of the sigmoid at z = 20: {tape.gradient(y20, z20).numpy()[0]:g}")
+
+# %% tags=["pytorch"]
+z20 = torch.tensor([20.0], dtype=torch.float32, requires_grad=True)
+torch.sigmoid(z20).sum().backward()
+print(f"PyTorch float32 gradient of the sigmoid at z = 20: {z20.grad.item():g}")
+
+# %% [markdown]
+# ### 3. Dead ReLUs
+#
+# A ReLU unit whose pre-activation is negative for every training example
+# outputs 0 and has derivative 0 everywhere: its incoming weights receive a zero
+# gradient and never change. A large negative bias (or a too-large learning
+# step that pushes the bias down) is enough. Below, unit 0 of a small network
+# gets a bias of −5 while its inputs stay in $[-1, 1]$.
+
+# %%
+rng = np.random.default_rng(5)
+x_small = rng.uniform(-1, 1, size=(100, 2))
+y_small = rng.integers(0, 2, size=100)
+params = maths.init_mlp([2, 4, 2], scheme="he", seed=6)
+params["b1"][0] = -5.0
+_, cache = maths.mlp_forward(params, x_small, activation="relu")
+grads = maths.mlp_backward(params, cache, y_small)
+active = (cache.pre_activations[0] > 0).mean(axis=0)
+print("fraction of examples on which each hidden unit is active:", np.round(active, 2))
+print("gradient of the weights into each hidden unit (column norms):", np.round(np.linalg.norm(grads["W1"], axis=0), 4))
+assert active[0] == 0 and not grads["W1"][:, 0].any()
+
+# %% [markdown]
+# ### 4. The output activation belongs with the loss, and the article's PyTorch code forgets an import
+#
+# The softmax of the output layer is usually not written into the model: the
+# loss functions `tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)`
+# and `torch.nn.CrossEntropyLoss` take raw logits and apply a numerically safe
+# log-softmax themselves. The article's PyTorch model ends its `forward()` with
+# `F.log_softmax(...)` and then trains with `nn.CrossEntropyLoss`. As printed,
+# that code does not even run: it never executes
+# `import torch.nn.functional as F`, so the first forward pass stops with
+# `NameError: name 'F' is not defined`. Add the import, and the combination
+# happens to give the right loss; Lesson 2 shows why.
+
+# %% [markdown]
+# ## Exercises
+#
+# These are for practice; graded versions with automatic checks come later.
+#
+# 1. **Leaky ReLU.** Implement $\max(\alpha z, z)$ and its derivative in NumPy
+#    and compare values and gradients with `tf.nn.leaky_relu` and
+#    `torch.nn.functional.leaky_relu` on `EDGE`. Watch the default slopes: they
+#    are not the same in the two frameworks.
+# 2. **tanh from sigmoid.** Check numerically that $\tanh(z) = 2\sigma(2z) - 1$,
+#    then differentiate both sides to get $\tanh'$ from $\sigma'$.
+# 3. **Depth.** Repeat the vanishing-gradient experiment for depths 5, 10 and 40.
+#    How does the first-to-last gradient ratio of the sigmoid network scale with
+#    depth? What happens to the ReLU network with Glorot instead of He initialisation?
+# 4. **Temperature.** Plot $\operatorname{softmax}(\mathbf{z}/T)$ for
+#    $\mathbf{z} = (2, 1, 0.1)$ and $T$ from 0.1 to 10. What are the limits for
+#    $T \to 0$ and $T \to \infty$?
+# 5. **Explorer.** In the widget, find a weight and bias for which the sigmoid's
+#    derivative at $z = 0$ is as large as possible. What is its value?
+#
+# ## Summary
+#
+# * An activation function makes a layer non-linear; without it, any number of
+#   layers is one linear map, as the residual of the least-squares fit showed.
+# * ReLU passes gradients unchanged where it is active and blocks them where it
+#   is not; sigmoid and tanh saturate, with derivatives at most $\tfrac14$ and 1.
+# * NumPy, TensorFlow and PyTorch agree on values and gradients to the accuracy
+#   of the number format, including at 0, at $\pm 1000$ and at the `float32` limits.
+# * Through many sigmoid layers the gradient shrinks geometrically; ReLU with He
+#   initialisation keeps it within about an order of magnitude.
+# * Compute the sigmoid and softmax in their stable forms, expect exact zeros in
+#   saturated `float32` units, and watch for units that never switch on.
+#
+# Next: Lesson 2 turns softmax outputs into a loss, the cross-entropy.
