@@ -110,3 +110,24 @@ def test_execute_declares_the_pairing_in_the_lesson_itself(tmp_path):
     del nb["metadata"]["jupytext"]
     (tmp_path / "01_tiny.ipynb").write_text(json.dumps(nb))
     assert any("does not declare its pairing" in p for p in tools.check(tmp_path))
+
+
+def test_tidy_outputs_merges_streams_and_fixes_widget_ids():
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell("print(1); print(2)")
+    cell["id"] = "c001-abc"
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="2\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": "VBox()", tools.WIDGET_VIEW: {"model_id": "f3a9...random", "version_major": 2}},
+        ),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    tools.tidy_outputs(nb)
+    assert [o.output_type for o in cell.outputs] == ["stream", "stream", "display_data"]
+    assert cell.outputs[0].text == "1\n2\n" and cell.outputs[1].name == "stderr"
+    assert cell.outputs[2].data[tools.WIDGET_VIEW]["model_id"] == "c001-abc-2"

@@ -66,6 +66,39 @@ def declare_pairing(py_path: Path) -> None:
     py_path.write_text(text.replace(marker, f"{marker}#     formats: {PAIRING}\n", 1), encoding="utf-8")
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def tidy_outputs(nb: nbformat.NotebookNode) -> None:
+    """Make outputs independent of timing and chance, so that a rerun writes the same file.
+
+    Consecutive prints to the same stream are merged into one output (how
+    they are split depends on when the kernel flushed), and widget views get
+    ids derived from their cell: widget state is not stored, so the ids in
+    the file point at nothing, and random ones would only make every run differ.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged: list = []
+        for output in cell.outputs:
+            previous = merged[-1] if merged else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+        for number, output in enumerate(cell.outputs):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is not None:
+                view["model_id"] = f"{cell.id}-{number}"
+
+
 def execute(py_path: Path, timeout: int = 600) -> float:
     """Execute ``py_path`` and write the outputs to its paired ``.ipynb``; return seconds."""
     declare_pairing(py_path)
@@ -74,6 +107,7 @@ def execute(py_path: Path, timeout: int = 600) -> float:
     env_before = dict(os.environ)
     os.environ["PYTHONHASHSEED"] = "0"
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     started = time.perf_counter()
     try:
         client = NotebookClient(
@@ -89,6 +123,7 @@ def execute(py_path: Path, timeout: int = 600) -> float:
         os.environ.clear()
         os.environ.update(env_before)
     seconds = time.perf_counter() - started
+    tidy_outputs(nb)
     target = py_path.with_suffix(".ipynb")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".ipynb")
     os.close(fd)
