@@ -1,10 +1,13 @@
 # The course's commands. Each target creates .venv on first use and
 # reinstalls it whenever pyproject.toml changes.
 #
-#   make lab        open the lessons in JupyterLab
-#   make test       run every test (unit tests, then the notebooks under nbval)
-#   make book       build the Jupyter Book site into book/_build/html
-#   make notebooks  re-execute every lesson and rewrite its .ipynb (seeded)
+#   make lab         open the lessons in JupyterLab
+#   make test        run every test: the strict book build, the unit, browser and
+#                    grading tests (the book checked in Chromium among them), then
+#                    every lesson notebook under nbval
+#   make book        build the Jupyter Book site into book/_build/html (strict)
+#   make book-check  the book build, then the site checked in Chromium
+#   make notebooks   re-execute every lesson and rewrite its .ipynb (seeded)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -17,10 +20,10 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 # (machines without internet install from their local package mirror instead).
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: help setup lab test test-unit test-notebooks book notebooks check-pairs clean
+.PHONY: help setup lab test test-unit test-notebooks book book-check notebooks check-pairs clean
 
 help:
-	@sed -n '1,9p' Makefile
+	@sed -n '1,12p' Makefile
 
 setup: $(STAMP)
 
@@ -38,7 +41,9 @@ LAB_ARGS ?=
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-test: test-unit test-notebooks
+# The book is built first (strict); test-unit then runs tests/test_book.py, whose
+# browser check reuses that build.
+test: book test-unit test-notebooks
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -49,8 +54,16 @@ test-notebooks: $(STAMP)
 	    $(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks; \
 	else echo "no lesson notebooks yet"; fi
 
+# The site, from the committed lesson notebooks (never re-executed):
+# jupyter-book build --all -n -W --keep-going, so any warning fails it.
 book: $(STAMP)
-	$(BIN)/jupyter-book build book -n -W --keep-going
+	$(BIN)/python tools/book_build.py
+
+# The strict build (reused when it is current), then the built site checked in
+# Debian's Chromium: every page, tabs, search, links, maths; screenshots in
+# book/_build/screenshots/.
+book-check: $(STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider tests/test_book.py
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute
@@ -59,4 +72,4 @@ check-pairs: $(STAMP)
 	$(BIN)/python tools/notebooks.py check
 
 clean:
-	rm -rf book/_build .pytest_cache
+	rm -rf book/_build book/notebooks build .pytest_cache

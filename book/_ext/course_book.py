@@ -1,0 +1,510 @@
+"""The course book's Sphinx extension (Jupyter Book loads it from ``_config.yml``).
+
+The lessons live in the repository's ``notebooks/`` folder as executed,
+nbval-checked ``.ipynb`` files. Before Sphinx looks for documents, this
+extension turns each lesson listed in the ``course_lessons`` setting into a
+page source under ``book/notebooks/`` (a generated, git-ignored folder; the
+``.py`` twins are never copied). On the way it:
+
+* checks the frameworks: in a lesson declared with both frameworks, every run
+  of consecutive cells tagged ``tensorflow`` / ``pytorch`` must hold both, and
+  the lesson must have at least one such run; a lesson
+  declared single-framework must not contain the other framework (no cell
+  tagged with it, no code that imports it). A violation is a Sphinx warning,
+  so the strict build (``-W``) fails and names the lesson and cell;
+* shows each run in the convention's order (TensorFlow cells, then PyTorch
+  cells) as a synced TensorFlow | PyTorch tab-set (sphinx-design, sync group
+  ``framework``); a run in another order hands data from one framework to the
+  other and stays as plain cells (see ``tabbed_runs``). A notebook's code cells cannot
+  sit inside a directive, so each tagged cell's code is repeated in the tab as
+  a code block and its outputs are glued (myst-nb ``glue``) into the tab; the
+  original cell is hidden with ``remove-cell``. A single-framework lesson gets
+  a synced note at the top that points a reader of the other framework to its
+  counterpart lesson;
+* gives every image output alt text: the first sentence of the
+  ``**Figure N.M.** ...`` caption that the lessons put right after a figure
+  (an image without such a caption is reported as a warning);
+* replaces ipywidgets outputs, which need a running kernel, with a short note.
+
+It also removes the duplicate inline scripts that Sphinx 7.4 writes for
+some extensions (see ``_dedupe_scripts``).
+
+After the build, the page's download button serves the untouched lesson
+notebook, not the transformed page source. The extension also serves the
+vendored MathJax (``_vendor/static``) and provides the ``repository_url``
+substitution and the ``repository-code`` directive, so the repository address
+stays in one place: ``repository.url`` in ``_config.yml``.
+
+Run ``python book/_ext/course_book.py`` to check the lessons without
+building the book.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+FRAMEWORKS = ("tensorflow", "pytorch")
+LABELS = {"tensorflow": "TensorFlow", "pytorch": "PyTorch"}
+SYNC_GROUP = "framework"
+GLUE_PREFIX = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX: glued, not displayed in place
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+IMPORTS = {
+    "tensorflow": re.compile(r"^\s*(?:import|from)\s+(?:tensorflow|keras)\b", re.M),
+    "pytorch": re.compile(r"^\s*(?:import|from)\s+torch\b", re.M),
+}
+CAPTION = re.compile(r"^\s*\*\*Figure\s+[\w.]+\*\*\s*(?P<text>.+)", re.S)
+WIDGET_NOTE = (
+    '<div class="admonition tip course-widget-note">'
+    '<p class="admonition-title">Interactive figure</p>'
+    "<p>An interactive control panel appears here when the notebook runs in Jupyter. "
+    "Open the lesson with the launch button at the top of the page, or run it on your "
+    "own machine (see <a href=\"../running_locally.html\">Running the course</a>), to use it.</p></div>"
+)
+
+BOOK = Path(__file__).resolve().parent.parent
+ROOT = BOOK.parent
+GENERATED = "notebooks"  # under book/: the lesson page sources written here
+VENDOR_STATIC = BOOK / "_vendor" / "static"
+
+
+class LessonError(ValueError):
+    """A lesson breaks the book's conventions."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _text(source: Any) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _framework(cell: dict) -> str | None:
+    found = [t for t in _tags(cell) if t in FRAMEWORKS]
+    return found[0] if len(found) == 1 else ("both" if found else None)
+
+
+def alt_from_caption(caption: str) -> str:
+    """The first sentence of a ``**Figure N.M.** ...`` caption, as plain text."""
+    match = CAPTION.match(caption)
+    text = match.group("text") if match else caption
+    text = re.sub(r"\$([^$]*)\$", r"\1", text)  # inline maths: keep the TeX source
+    text = re.sub(r"\\(?:mathrm|operatorname|text|mathbf)\{([^}]*)\}", r"\1", text)
+    text = re.sub(r"[*`]|\\(?=[\\|{}])", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep the text
+    text = " ".join(text.split())
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text, maxsplit=1)[0]
+    return first
+
+
+def _caption_after(cells: list[dict], index: int) -> str | None:
+    """The figure caption in the markdown cell right after ``index``, if there is one."""
+    if index + 1 < len(cells) and cells[index + 1].get("cell_type") == "markdown":
+        text = _text(cells[index + 1].get("source", ""))
+        if CAPTION.match(text):
+            return text
+    return None
+
+
+def _has_image(cell: dict) -> bool:
+    return any(any(m in out.get("data", {}) for m in IMAGE_MIMES) for out in cell.get("outputs", []))
+
+
+def _where(lesson: str, index: int, cell: dict) -> str:
+    first = _text(cell.get("source", "")).strip().splitlines()
+    return f"notebooks/{lesson}.ipynb, cell {index} ({first[0][:50] if first else 'empty'!r})"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def framework_runs(cells: list[dict]) -> list[list[int]]:
+    """Indices of maximal runs of consecutive code cells tagged with a framework."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") == "code" and _framework(cell):
+            current.append(index)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def tabbed_runs(cells: list[dict]) -> list[list[int]]:
+    """The runs shown as tabs: TensorFlow cells, then PyTorch cells (the same step, twice).
+
+    A run in another order passes data from one framework to the other (Lesson 6
+    copies PyTorch's initial weights into Keras), so a reader needs both cells:
+    it stays as consecutive cells, both visible.
+    """
+    tabbed = []
+    for run in framework_runs(cells):
+        kinds = [_framework(cells[i]) for i in run]
+        if set(kinds) == set(FRAMEWORKS) and kinds == sorted(kinds, key=FRAMEWORKS.index):
+            tabbed.append(run)
+    return tabbed
+
+
+def check_lesson(nb: dict, lesson: str, frameworks: list[str]) -> list[str]:
+    """Problems with a lesson's frameworks and figures (empty when it follows the conventions)."""
+    problems: list[str] = []
+    cells = nb.get("cells", [])
+    declared = set(frameworks)
+    if not declared or not declared <= set(FRAMEWORKS):
+        return [f"{lesson}: course_lessons declares {frameworks!r}; use [tensorflow, pytorch], [tensorflow] or [pytorch]"]
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") == "code" and _framework(cell) == "both":
+            problems.append(f"{_where(lesson, index, cell)}: tagged both tensorflow and pytorch; split it in two cells")
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and "raises-exception" not in _tags(cell):
+                problems.append(
+                    f"{_where(lesson, index, cell)}: the committed notebook holds an error output in a cell "
+                    "not tagged 'raises-exception'"
+                )
+    runs = framework_runs(cells)
+    if declared == set(FRAMEWORKS):
+        if not runs:
+            problems.append(
+                f"notebooks/{lesson}.ipynb: declared with both frameworks but has no cells tagged "
+                "'tensorflow' and 'pytorch' (put the TensorFlow cell, then the PyTorch cell, under one heading)"
+            )
+        for run in runs:
+            kinds = [_framework(cells[i]) for i in run]
+            missing = [LABELS[f] for f in FRAMEWORKS if f not in kinds]
+            if missing and "both" not in kinds:
+                shown = LABELS[kinds[0]]
+                problems.append(
+                    f"{_where(lesson, run[0], cells[run[0]])}: shows {shown} but not {', '.join(missing)}; "
+                    f"add the {', '.join(missing)} version in a cell tagged "
+                    f"{', '.join(repr(m.lower()) for m in missing)} right after it"
+                )
+    else:
+        (own,) = declared
+        (other,) = set(FRAMEWORKS) - declared
+        for index, cell in enumerate(cells):
+            if cell.get("cell_type") != "code":
+                continue
+            if _framework(cell) in (other, "both"):
+                problems.append(
+                    f"{_where(lesson, index, cell)}: tagged {other!r} in a lesson declared {LABELS[own]}-only "
+                    "(course_lessons in book/_config.yml)"
+                )
+            elif IMPORTS[other].search(_text(cell.get("source", ""))):
+                problems.append(
+                    f"{_where(lesson, index, cell)}: imports {LABELS[other]} in a lesson declared "
+                    f"{LABELS[own]}-only (course_lessons in book/_config.yml)"
+                )
+    # Figures: every image needs the caption that becomes its alt text.
+    in_run = {i: run for run in tabbed_runs(cells) for i in run} if declared == set(FRAMEWORKS) else {}
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") == "code" and _has_image(cell):
+            after = in_run[index][-1] if index in in_run else index
+            if _caption_after(cells, after) is None:
+                problems.append(
+                    f"{_where(lesson, index, cell)}: shows an image but no '**Figure N.M.** ...' caption "
+                    "follows it; the caption's first sentence becomes the image's alt text"
+                )
+    return problems
+
+
+# --------------------------------------------------------------------------- transformation
+
+
+def _glue_outputs(cell: dict, key_prefix: str) -> tuple[list[dict], list[tuple[str, bool]]]:
+    """Turn a cell's outputs into hidden glue records; return them and (key, is_image) pairs."""
+    glued, keys = [], []
+    for number, out in enumerate(cell.get("outputs", [])):
+        key = f"{key_prefix}-{number}"
+        kind = out.get("output_type")
+        if kind == "stream":
+            data = {"text/plain": _text(out.get("text", ""))}
+            metadata: dict[str, Any] = {}
+        elif kind in ("display_data", "execute_result"):
+            data = dict(out.get("data", {}))
+            metadata = copy.deepcopy(out.get("metadata", {}))
+        elif kind == "error":  # a cell tagged raises-exception: show its traceback
+            data = {"text/plain": "\n".join(out.get("traceback", [])) or f"{out.get('ename')}: {out.get('evalue')}"}
+            metadata = {}
+        else:
+            continue
+        if WIDGET_MIME in data:
+            data = {"text/html": WIDGET_NOTE}
+        metadata["scrapbook"] = {"name": key, "mime_prefix": GLUE_PREFIX}
+        glued.append(
+            {
+                "output_type": "display_data",
+                "data": {GLUE_PREFIX + mime: value for mime, value in data.items()},
+                "metadata": metadata,
+            }
+        )
+        keys.append((key, any(m in data for m in IMAGE_MIMES)))
+    return glued, keys
+
+
+def _tab_item(framework: str, blocks: list[str]) -> str:
+    body = "\n\n".join(blocks)
+    return f"::::::{{tab-item}} {LABELS[framework]}\n:sync: {framework}\n\n{body}\n::::::"
+
+
+def _tab_set(items: list[str]) -> str:
+    return f":::::::{{tab-set}}\n:sync-group: {SYNC_GROUP}\n:class: course-frameworks\n\n" + "\n\n".join(items) + "\n:::::::\n"
+
+
+def _cell(source: str, keys: list[tuple[str, bool]], alt: str, tags: list[str]) -> str:
+    """A code cell as myst-nb draws one (input, then outputs), built from directives."""
+    classes = " ".join(["cell", *(f"tag_{t}" for t in tags if t != "remove-cell")])
+    parts = [f":::::{{course-cell}} {classes}", "::::{course-cell} cell_input", _code_block(source), "::::"]
+    if keys:
+        parts.append("::::{course-cell} cell_output")
+        for key, is_image in keys:
+            if is_image:
+                parts.append(f"```{{glue:figure}} {key}\n:alt: {alt}\n```")
+            else:
+                parts.append(f"```{{glue}} {key}\n```")
+        parts.append("::::")
+    parts.append(":::::")
+    return "\n".join(parts)
+
+
+def _code_block(source: str) -> str:
+    longest = max([len(m) for m in re.findall(r"`+", source)] + [2])
+    fence = "`" * (longest + 1)
+    return f"{fence}{{code-block}} ipython3\n{source.rstrip()}\n{fence}"
+
+
+def _markdown_cell(source: str, cell_id: str) -> dict:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": source}
+
+
+def single_framework_note(lesson: str, own: str, counterparts: list[str]) -> str:
+    """A synced tab set for the top of a single-framework lesson (tabs in the usual order)."""
+    other = next(f for f in FRAMEWORKS if f != own)
+    refs = " or ".join(f"{{doc}}`{c}`" for c in counterparts)
+    pointer = f" The same model in {LABELS[other]} is in {refs}." if counterparts else ""
+    text = {
+        own: f"This lesson uses {LABELS[own]} only, like the example in the article that it follows.",
+        other: f"This lesson is written for {LABELS[own]} only.{pointer}",
+    }
+    return _tab_set([_tab_item(f, [text[f]]) for f in FRAMEWORKS])
+
+
+def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[str] | None = None) -> dict:
+    """The page source for ``lesson``: tabs, glued outputs, alt text, widget notes (see module doc)."""
+    problems = check_lesson(nb, lesson, frameworks)
+    if problems:
+        raise LessonError("\n".join(problems))
+    nb = copy.deepcopy(nb)
+    cells = nb["cells"]
+    dual = set(frameworks) == set(FRAMEWORKS)
+    runs = tabbed_runs(cells) if dual else []
+    run_of = {i: r for r in runs for i in r}
+    out: list[dict] = []
+    for index, cell in enumerate(cells):
+        cell.setdefault("metadata", {})
+        if cell.get("cell_type") == "code":
+            for out_ in cell.get("outputs", []):
+                if WIDGET_MIME in out_.get("data", {}):
+                    out_["data"] = {"text/html": WIDGET_NOTE}
+                    out_["metadata"] = {}
+        if index not in run_of:
+            if cell.get("cell_type") == "code" and _has_image(cell):
+                alt = alt_from_caption(_caption_after(cells, index) or "")
+                cell["metadata"].setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
+            out.append(cell)
+            if index == 0 and not dual:
+                (own,) = frameworks
+                out.append(_markdown_cell(single_framework_note(lesson, own, counterparts or []), "course-framework-note"))
+            continue
+        run = run_of[index]
+        # Hide the original cell; its outputs become glue records shown inside the tab.
+        glued, keys = _glue_outputs(cell, f"course-{index}")
+        cell["outputs"] = glued
+        cell["metadata"]["tags"] = _tags(cell) + ["remove-cell"]
+        cell["_course_keys"] = keys
+        out.append(cell)
+        if index != run[-1]:
+            continue
+        caption = _caption_after(cells, index)
+        alt = alt_from_caption(caption) if caption else ""
+        items = []
+        for framework in FRAMEWORKS:
+            blocks = []
+            for i in run:
+                if _framework(cells[i]) != framework:
+                    continue
+                keys = cells[i].pop("_course_keys")
+                blocks.append(_cell(_text(cells[i]["source"]), keys, alt, _tags(cells[i])))
+            items.append(_tab_item(framework, blocks))
+        out.append(_markdown_cell(_tab_set(items), f"course-tabs-{run[0]}"))
+    for cell in out:
+        cell.pop("_course_keys", None)
+    nb["cells"] = out
+    return nb
+
+
+# --------------------------------------------------------------------------- Sphinx
+
+
+def lessons_setting(config_path: Path = BOOK / "_config.yml") -> dict[str, list[str]]:
+    """``course_lessons`` as written in ``_config.yml`` (for tools and tests)."""
+    import yaml
+
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    return dict(data["sphinx"]["config"]["course_lessons"])
+
+
+def counterparts_of(lesson: str, lessons: dict[str, list[str]]) -> list[str]:
+    frameworks = lessons[lesson]
+    if len(frameworks) != 1:
+        return []
+    other = next(f for f in FRAMEWORKS if f != frameworks[0])
+    return [name for name, fws in lessons.items() if list(fws) == [other]]
+
+
+def prepare_lessons(
+    lessons: dict[str, list[str]], source: Path = ROOT / "notebooks", target: Path = BOOK / GENERATED
+) -> list[str]:
+    """Write every lesson's page source into ``target``; return the problems found."""
+    problems: list[str] = []
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = set()
+    for lesson, frameworks in lessons.items():
+        path = source / f"{lesson}.ipynb"
+        if not path.is_file():
+            problems.append(f"notebooks/{lesson}.ipynb does not exist (listed in course_lessons in book/_config.yml)")
+            continue
+        try:
+            page = transform(json.loads(path.read_text(encoding="utf-8")), lesson, list(frameworks), counterparts_of(lesson, lessons))
+        except LessonError as exc:
+            problems.extend(str(exc).splitlines())
+            continue
+        text = json.dumps(page, indent=1, ensure_ascii=False) + "\n"
+        dest = target / f"{lesson}.ipynb"
+        wanted.add(dest.name)
+        if not dest.is_file() or dest.read_text(encoding="utf-8") != text:
+            dest.write_text(text, encoding="utf-8")  # only when changed: keeps rebuilds incremental
+    for stale in target.glob("*.ipynb"):
+        if stale.name not in wanted:
+            stale.unlink()
+    for lesson_file in sorted(source.glob("[0-9][0-9]_*.ipynb")):
+        if lesson_file.stem not in lessons:
+            problems.append(
+                f"notebooks/{lesson_file.name} is not listed in course_lessons in book/_config.yml "
+                "(declare its frameworks and add it to _toc.yml)"
+            )
+    return problems
+
+
+def _on_config_inited(app, config) -> None:
+    from sphinx.util import logging
+
+    logger = logging.getLogger("course_book")
+    for problem in prepare_lessons(dict(config.course_lessons)):
+        logger.warning(problem, type="course", subtype="lessons")
+    # Serve the vendored MathJax. Added here rather than in _config.yml because
+    # Jupyter Book adds every .js file under a configured static folder to every page.
+    config.html_static_path = [*config.html_static_path, str(VENDOR_STATIC)]
+    url = config.html_theme_options.get("repository_url", "")
+    config.myst_substitutions = {**config.myst_substitutions, "repository_url": url}
+
+
+def _on_build_finished(app, exception) -> None:
+    """Let the download button serve the lesson notebook itself, not the page source."""
+    if exception is not None or app.builder.format != "html":
+        return
+    sources = Path(app.outdir) / "_sources" / GENERATED
+    for lesson in app.config.course_lessons:
+        original, copied = ROOT / "notebooks" / f"{lesson}.ipynb", sources / f"{lesson}.ipynb"
+        if original.is_file() and copied.is_file():
+            shutil.copyfile(original, copied)
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated inline scripts from a page.
+
+    Sphinx 7.4 registers an inline script that an extension adds after the
+    builder starts (sphinx-thebe's ``const THEBE_JS_URL = ...``,
+    sphinx-togglebutton's selector) twice: once with the file name ``None`` and
+    once with ``''``, which its duplicate check treats as different. The
+    second copy of the ``const`` declaration then throws a SyntaxError in the
+    reader's console on every page. Keep the first of each.
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        filename = getattr(script, "filename", script) or ""
+        attributes = getattr(script, "attributes", {})
+        key = (filename, tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def setup(app):
+    from docutils import nodes
+    from sphinx.util.docutils import SphinxDirective
+
+    class RepositoryCodeDirective(SphinxDirective):
+        """A code block in which ``{repository_url}`` and ``{repository_folder}``
+        are replaced by the configured repository's address and folder name."""
+
+        has_content = True
+        optional_arguments = 1  # the language
+
+        def run(self):
+            url = self.config.html_theme_options.get("repository_url", "").rstrip("/")
+            text = "\n".join(self.content).replace("{repository_url}", url)
+            text = text.replace("{repository_folder}", url.rsplit("/", 1)[-1])
+            block = nodes.literal_block(text, text, language=(self.arguments or ["text"])[0])
+            self.set_source_info(block)
+            return [block]
+
+    class CellDirective(SphinxDirective):
+        """A container with exactly the given classes (``container`` would turn
+        ``cell_input`` into ``cell-input``), so that a cell drawn inside a tab
+        gets myst-nb's styling for ``cell``, ``cell_input`` and ``cell_output``."""
+
+        required_arguments = 1
+        final_argument_whitespace = True
+        has_content = True
+
+        def run(self):
+            node = nodes.container(classes=self.arguments[0].split())
+            self.set_source_info(node)
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    app.add_config_value("course_lessons", {}, "env", [dict])
+    app.add_directive("course-cell", CellDirective)
+    app.add_directive("repository-code", RepositoryCodeDirective)
+    app.connect("config-inited", _on_config_inited, priority=100)
+    app.connect("build-finished", _on_build_finished)
+    app.connect("html-page-context", _dedupe_scripts)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def main() -> int:
+    """Check every lesson (and write the page sources) without building the book."""
+    problems = prepare_lessons(lessons_setting())
+    for problem in problems:
+        print(f"- {problem}", file=sys.stderr)
+    print(f"lessons: {len(lessons_setting())} declared, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
