@@ -131,3 +131,18 @@ def test_tidy_outputs_merges_streams_and_fixes_widget_ids():
     assert [o.output_type for o in cell.outputs] == ["stream", "stream", "display_data"]
     assert cell.outputs[0].text == "1\n2\n" and cell.outputs[1].name == "stderr"
     assert cell.outputs[2].data[tools.WIDGET_VIEW]["model_id"] == "c001-abc-2"
+
+
+def test_tidy_outputs_makes_checkout_paths_relative():
+    import nbformat
+
+    inside = f"{tools.ROOT}/.venv/lib/python3.11/site-packages/keras/src/layers/flatten.py:37: UserWarning\n"
+    cell = nbformat.v4.new_code_cell("x")
+    cell["id"] = "c000-x"
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text=inside),
+        nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[f"File {inside}", "/usr/lib/x.py"]),
+    ]
+    tools.tidy_outputs(nbformat.v4.new_notebook(cells=[cell]))
+    assert cell.outputs[0].text.startswith(".venv/lib/python3.11/site-packages/keras/")
+    assert cell.outputs[1].traceback == ["File " + inside.replace(f"{tools.ROOT}/", ""), "/usr/lib/x.py"]

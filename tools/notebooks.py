@@ -76,7 +76,11 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
     they are split depends on when the kernel flushed), and widget views get
     ids derived from their cell: widget state is not stored, so the ids in
     the file point at nothing, and random ones would only make every run differ.
+    Paths into this checkout (warnings and tracebacks name files in .venv)
+    become relative, so that the published notebooks don't show the folder
+    they happened to be executed in.
     """
+    checkout = f"{ROOT}{os.sep}"
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -93,6 +97,11 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
             else:
                 merged.append(output)
         cell.outputs = merged
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                output.text = output.text.replace(checkout, "")
+            elif output.output_type == "error":
+                output.traceback = [line.replace(checkout, "") for line in output.traceback]
         for number, output in enumerate(cell.outputs):
             view = output.get("data", {}).get(WIDGET_VIEW)
             if view is not None:
