@@ -8,6 +8,8 @@
 #   make book        build the Jupyter Book site into book/_build/html (strict)
 #   make book-check  the book build, then the site checked in Chromium
 #   make notebooks   re-execute every lesson and rewrite its .ipynb (seeded)
+#   make assignments the nbgrader student versions of the exercises (instructors)
+#   make grade SUBMISSIONS=folder [OUT=folder]   autograde submissions (instructors)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -23,7 +25,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 .PHONY: help setup lab test test-unit test-notebooks book book-check notebooks check-pairs clean
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,14p' Makefile
 
 setup: $(STAMP)
 
@@ -73,3 +75,23 @@ check-pairs: $(STAMP)
 
 clean:
 	rm -rf book/_build book/notebooks build .pytest_cache
+
+# Instructor grading (README, "For instructors"). `make assignments` turns
+# assignments/source/*.py into nbgrader's course folder assignments/course/:
+# the gradebook and the student versions in assignments/course/release/.
+# `make grade SUBMISSIONS=folder [OUT=folder]` autogrades
+# folder/<student>/<assignment>/<assignment>.ipynb in sandboxed kernels and
+# writes grades.csv, cells.csv, report.txt and feedback/ to OUT. More options
+# (python -m course_utils.grading grade --help), e.g. GRADE_ARGS="--workers 4".
+SUBMISSIONS ?=
+OUT ?= build/grades
+GRADE_ARGS ?=
+
+.PHONY: assignments grade
+
+assignments: $(STAMP)
+	$(BIN)/python -m course_utils.grading generate
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=folder]"; exit 2; }
+	$(BIN)/python -m course_utils.grading grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_ARGS)

@@ -1,0 +1,325 @@
+"""Grade a folder of submissions: intake, sandboxed autograding in parallel workers, export.
+
+:func:`grade` does, in order:
+
+1. records the digest of every file in the submissions folder (and checks at
+   the end that none changed: submissions are only ever read);
+2. reads each submission (:mod:`course_utils.grading.intake`) and sets aside,
+   with a reason, those that cannot be graded;
+3. verifies that grading kernels can be isolated here
+   (:mod:`course_utils.grading.sandbox`);
+4. shards the students over N worker processes, each with a private nbgrader
+   course folder inside a private workspace; with SQLite every worker writes
+   its own copy of the gradebook and the results are merged afterwards, one
+   writer at a time; with PostgreSQL the workers write to the shared gradebook;
+5. records the status of every submission, copies the autograded notebooks
+   into the course folder (for nbgrader's formgrader) and writes
+   ``grades.csv``, ``cells.csv``, ``report.txt`` and ``feedback/`` to the
+   output folder.
+
+Grading the same submissions twice gives the same grades: every run starts
+from the submitted files and nbgrader's recorded assignment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import gradebook, intake, sandbox
+from .course import AssignmentError, generated_assignments, load_spec
+from .settings import DB_URL_VARIABLE, Settings, redact
+
+
+@dataclass
+class GradeRun:
+    """What one call of :func:`grade` did."""
+
+    submissions: list[intake.Submission]
+    results: dict[tuple[str, str], dict] = field(default_factory=dict)
+    workers: int = 0
+    seconds: float = 0.0
+    sandbox_mode: str = ""
+    grades_csv: Path | None = None
+    cells_csv: Path | None = None
+    report: Path | None = None
+    rows: list[dict] = field(default_factory=list)  # the grades.csv rows of this run's submissions
+
+    def row(self, student: str, assignment: str) -> dict:
+        for row in self.rows:
+            if row["student"] == student and row["assignment"] == assignment:
+                return row
+        raise KeyError((student, assignment))
+
+
+def _repository_git(path: Path) -> list[Path]:
+    """The ``.git`` of the repository that holds ``path`` (it keeps every committed hidden test)."""
+    for folder in [path, *path.parents]:
+        if (folder / ".git").exists():
+            return [folder / ".git"]
+    return []
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///"):])
+    return None
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database, even while another process reads it."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def _shards(items: list[intake.Submission], count: int) -> list[list[intake.Submission]]:
+    students = sorted({s.student for s in items})
+    shards: list[list[intake.Submission]] = [[] for _ in range(min(count, len(students)))]
+    for index, student in enumerate(students):
+        shards[index % len(shards)].extend(s for s in items if s.student == student)
+    return shards
+
+
+def _prepare_worker(index: int, shard: list[intake.Submission], settings: Settings, ws: Path,
+                    sandbox_config: Path, feedback: bool) -> Path:
+    root = ws / f"worker{index}" / "course"
+    (root / "submitted").mkdir(parents=True)
+    db_url = settings.gradebook_url
+    if settings.is_sqlite:
+        local = root / "gradebook.db"
+        _copy_sqlite(_sqlite_path(db_url), local)
+        db_url = f"sqlite:///{local}"
+    for sub in shard:
+        folder = root / "submitted" / sub.student / sub.assignment
+        folder.mkdir(parents=True)
+        nbformat.write(sub.notebook, folder / f"{sub.assignment}.ipynb")
+        if sub.timestamp:
+            (folder / "timestamp.txt").write_text(sub.timestamp, encoding="utf-8")
+    job = {
+        "course_root": str(root),
+        "db_url": db_url if settings.is_sqlite else "",  # PostgreSQL: from the environment, never on disk
+        "timeout": settings.timeout,
+        "notebook_timeout": settings.notebook_timeout,
+        "sandbox_config": str(sandbox_config),
+        "feedback": feedback,
+        "items": [{"student": s.student, "assignment": s.assignment} for s in shard],
+    }
+    path = ws / f"worker{index}" / "job.json"
+    path.write_text(json.dumps(job, indent=1), encoding="utf-8")
+    return path
+
+
+def _run_workers(jobs: list[Path], settings: Settings, log) -> dict[tuple[str, str], dict]:
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    if not settings.is_sqlite:
+        env[DB_URL_VARIABLE] = settings.gradebook_url
+    procs = []
+    for job in jobs:
+        logfile = (job.parent / "worker.log").open("w", encoding="utf-8")
+        procs.append((job, logfile, subprocess.Popen(
+            [sys.executable, "-m", "course_utils.grading.worker", str(job)],
+            stdout=logfile, stderr=subprocess.STDOUT, env=env, cwd=job.parent,
+        )))
+    results: dict[tuple[str, str], dict] = {}
+    for job, logfile, proc in procs:
+        code = proc.wait()
+        logfile.close()
+        done = job.parent / "results.json"
+        entries = json.loads(done.read_text(encoding="utf-8")) if done.is_file() else []
+        for entry in entries:
+            results[(entry["assignment"], entry["student"])] = entry
+        if code != 0:
+            tail = (job.parent / "worker.log").read_text(encoding="utf-8", errors="replace")[-1500:]
+            log(f"worker {job.parent.name} stopped with exit status {code}:\n{tail}")
+            for item in json.loads(job.read_text(encoding="utf-8"))["items"]:
+                key = (item["assignment"], item["student"])
+                reason = f"the grading worker stopped (exit status {code}) before this submission"
+                results.setdefault(key, {**item, "status": "ungradable", "reason": reason})
+    return results
+
+
+def _copy_results(ws: Path, index_of: dict[str, int], settings: Settings, out_dir: Path,
+                  results: dict[tuple[str, str], dict]) -> None:
+    for (assignment, student), entry in results.items():
+        worker_root = ws / f"worker{index_of[student]}" / "course"
+        graded = worker_root / "autograded" / student / assignment
+        target = settings.course_dir / "autograded" / student / assignment
+        feedback_target = out_dir / "feedback" / student / assignment
+        for folder in (target, feedback_target):
+            if folder.exists():
+                shutil.rmtree(folder)
+        if entry["status"] == "graded" and graded.is_dir():
+            shutil.copytree(graded, target)
+            feedback = worker_root / "feedback" / student / assignment
+            if feedback.is_dir():
+                shutil.copytree(feedback, feedback_target)
+
+
+def _write_not_graded(out_dir: Path, sub: intake.Submission, reason: str) -> None:
+    if "(none)" in (sub.student, sub.assignment):
+        return  # not a submission of a known student and assignment: only the report names it
+    folder = out_dir / "feedback" / sub.student / sub.assignment
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "NOT_GRADED.txt").write_text(
+        f"Your submission of {sub.assignment} could not be graded automatically.\nReason: {reason}\n"
+        "Please contact your instructor.\n", encoding="utf-8")
+
+
+def _report(run: GradeRun, settings: Settings, path: Path) -> None:
+    graded = sum(1 for row in run.rows if row["status"] == "graded")
+    lines = [
+        f"{len(run.rows)} submissions: {graded} graded, {len(run.rows) - graded} could not be graded; "
+        f"{run.seconds:.1f} s with {run.workers} workers",
+        f"sandbox: {run.sandbox_mode}; gradebook: {redact(settings.gradebook_url)}",
+        "",
+    ]
+    for row in run.rows:
+        head = f"{row['student']} / {row['assignment']}: {row['status']}"
+        if row["status"] == "graded":
+            head += f", {row['score']} of {row['max_score']} points"
+            if row["written_to_grade"] not in ("", "0"):
+                head += f" ({row['written_to_grade']} written answer(s) still to grade by hand)"
+        else:
+            head += f" - {row['reason']}"
+        lines.append(head)
+        if row["notes"]:
+            lines.extend(f"    note: {n}" for n in row["notes"].split("; "))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def grade(
+    settings: Settings,
+    submissions_dir: Path,
+    out_dir: Path,
+    *,
+    assignments: list[str] | None = None,
+    feedback: bool = True,
+    keep_workspace: bool = False,
+    log=print,
+) -> GradeRun:
+    """Autograde every submission below ``submissions_dir``; write grades, report and feedback to ``out_dir``."""
+    started = time.monotonic()
+    submissions_dir, out_dir = submissions_dir.resolve(), out_dir.resolve()
+    names = generated_assignments(settings)
+    if not names:
+        raise AssignmentError(f"no generated assignments in {settings.course_dir}; run `make assignments` first.")
+    specs = {name: load_spec(settings, name) for name in names}
+    if assignments:
+        unknown = sorted(set(assignments) - set(specs))
+        if unknown:
+            raise AssignmentError(f"unknown assignments {unknown}; generated: {names}.")
+    if _inside_any(out_dir, [submissions_dir]) or _inside_any(submissions_dir, [out_dir]):
+        raise ValueError("the output folder and the submissions folder must not contain each other.")
+    before = intake.tree_digests(submissions_dir)
+    subs = intake.discover(submissions_dir, specs, only=assignments)
+    ready = [s for s in subs if s.status == "ready"]
+    run = GradeRun(submissions=subs)
+    ws = sandbox.workspace()
+    plan = None
+    try:
+        workers = max(1, min(settings.worker_count(), len({s.student for s in ready}) or 1))
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        secrets = [settings.source, settings.course_dir, ws, submissions_dir, out_dir,
+                   *_repository_git(settings.source)]
+        db_file = _sqlite_path(settings.gradebook_url)
+        if db_file is not None:
+            secrets.append(db_file)
+        config, plan = sandbox.prepare(settings.sandbox, secrets=secrets, workdir=ws, user=settings.sandbox_user,
+                                       threads=threads)
+        run.sandbox_mode = plan.mode + (f" ({'; '.join(plan.notes)})" if plan.notes else "")
+        results: dict[tuple[str, str], dict] = {}
+        index_of: dict[str, int] = {}
+        if ready:
+            shards = _shards(ready, workers)
+            run.workers = len(shards)
+            jobs = []
+            for i, shard in enumerate(shards):
+                for sub in shard:
+                    index_of[sub.student] = i
+                jobs.append(_prepare_worker(i, shard, settings, ws, config, feedback))
+            log(f"autograding {len(ready)} submissions with {len(shards)} workers (sandbox: {plan.mode})")
+            results = _run_workers(jobs, settings, log)
+            if settings.is_sqlite:
+                for i in range(len(shards)):
+                    pairs = [k for k, v in results.items() if v["status"] == "graded" and index_of[k[1]] == i]
+                    if pairs:
+                        worker_db = ws / f"worker{i}" / "course" / "gradebook.db"
+                        gradebook.merge(f"sqlite:///{worker_db}", settings.gradebook_url, pairs)
+            _copy_results(ws, index_of, settings, out_dir, results)
+        statuses = []
+        for sub in subs:
+            (out_dir / "logs" / sub.student / f"{sub.assignment}.log").unlink(missing_ok=True)
+            notes = list(sub.notes)
+            reason = sub.reason
+            status = sub.status
+            if sub.status == "ready":
+                entry = results.get(sub.key, {"status": "ungradable", "reason": "no result from the grading worker"})
+                status = entry["status"]
+                reason = entry.get("reason", "")
+                notes.extend(entry.get("notes", []))
+            if status != "graded" and sub.assignment in specs:
+                gradebook.forget(settings.gradebook_url, sub.assignment, sub.student)
+                shutil.rmtree(settings.course_dir / "autograded" / sub.student / sub.assignment, ignore_errors=True)
+            if status != "graded":
+                _write_not_graded(out_dir, sub, reason)
+                if sub.status == "ready" and results.get(sub.key, {}).get("log"):
+                    log_file = out_dir / "logs" / sub.student / f"{sub.assignment}.log"
+                    log_file.parent.mkdir(parents=True, exist_ok=True)
+                    log_file.write_text(results[sub.key]["log"], encoding="utf-8")
+                    notes.append(f"nbgrader's log: {log_file.relative_to(out_dir)}")
+            statuses.append(gradebook.Status(sub.assignment, sub.student, status, reason, tuple(notes), sub.files))
+        gradebook.record(settings.gradebook_url, statuses)
+        run.results = results
+        run.grades_csv, run.cells_csv = gradebook.export(settings.gradebook_url, out_dir)
+        run.rows, _ = gradebook.table(settings.gradebook_url)
+        graded_now = {(s.student, s.assignment) for s in subs}
+        run.rows = [r for r in run.rows if (r["student"], r["assignment"]) in graded_now]
+    finally:
+        if not keep_workspace:
+            shutil.rmtree(ws, ignore_errors=True)
+            if plan is not None:
+                sandbox.cleanup(plan)
+    after = intake.tree_digests(submissions_dir)
+    if after != before:
+        changed = sorted(set(before.items()) ^ set(after.items()))
+        raise RuntimeError(f"the submissions folder changed during grading (this is a bug): {changed[:5]}")
+    run.seconds = time.monotonic() - started
+    run.report = out_dir / "report.txt"
+    _report(run, settings, run.report)
+    _return_to_sudo_user([out_dir, settings.course_dir])
+    return run
+
+
+def _return_to_sudo_user(folders: list[Path]) -> None:
+    """Under ``sudo``, give the files written back to the user who ran it (so the formgrader can use them)."""
+    if os.geteuid() != 0 or not os.environ.get("SUDO_UID", "").isdigit():
+        return
+    uid, gid = int(os.environ["SUDO_UID"]), int(os.environ.get("SUDO_GID", os.environ["SUDO_UID"]))
+    for folder in folders:
+        if not folder.exists():
+            continue
+        for path in [folder, *folder.rglob("*")]:
+            if not path.is_symlink():
+                os.chown(path, uid, gid)
+
+
+def _inside_any(path: Path, folders: list[Path]) -> bool:
+    for folder in folders:
+        try:
+            path.relative_to(folder)
+            return True
+        except ValueError:
+            continue
+    return False

@@ -1,0 +1,400 @@
+"""Instructor grading with real nbgrader, real sandboxed kernels and real gradebooks (SQLite and PostgreSQL).
+
+The module generates all six assignments once, then grades:
+
+* run A: the solution and the blank student version of every assignment (full
+  marks and zero), two workers;
+* run B: lesson 1's honest, broken and hostile submissions
+  (``grading_fixtures/submissions.py`` says what each must get), two workers,
+  a short per-cell time limit; then the same submissions again with one worker,
+  which must give the same grades;
+* a control run without the sandbox, which shows that the snooping submission
+  really finds the hidden tests when nothing stops it;
+* a run against a PostgreSQL server that the test starts, through the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading_fixtures import postgres
+from grading_fixtures.submissions import BUILDERS, CASES, FILE, NAME, snoop, snoop_result, write_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+LESSONS = [
+    "01_activation_functions", "02_cross_entropy", "03_training_steps",
+    "04_mnist_tensorflow", "05_mnist_pytorch", "06_tensorflow_vs_pytorch",
+]
+HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "_hidden_l", "tiny and huge values")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _venv_on_path():
+    """nbgrader calls `alembic` from PATH; the course's commands put the environment's bin/ there too."""
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + old
+    yield
+    os.environ["PATH"] = old
+
+
+@pytest.fixture(scope="module")
+def sandbox_works():
+    """Grading runs students' code only in an isolated kernel. As root (CI) that must work here; an
+    ordinary user whose system forbids user namespaces gets these tests skipped, with the reason."""
+    import shutil
+
+    from course_utils.grading.sandbox import SandboxUnavailable, cleanup, prepare, workspace
+
+    ws = workspace()
+    try:
+        _, plan = prepare("auto", secrets=[ws], workdir=ws)
+        cleanup(plan)
+    except SandboxUnavailable as exc:
+        if os.geteuid() == 0:
+            raise
+        pytest.skip(f"grading kernels cannot be isolated on this machine: {exc}")
+    finally:
+        shutil.rmtree(ws, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory, _venv_on_path):
+    from course_utils.grading import course
+    from course_utils.grading.settings import load
+
+    base = load(ROOT / "assignments" / "grading.toml")
+    chosen = base.with_options(course_dir=tmp_path_factory.mktemp("course") / "course", workers=2, timeout=90,
+                               db_url="")
+    course.generate(chosen, log=lambda *_: None)
+    return chosen
+
+
+def _grades(path: Path) -> dict[tuple[str, str], dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {(row["student"], row["assignment"]): row for row in csv.DictReader(fh)}
+
+
+# --- sources and student versions -------------------------------------------------------------
+
+
+def test_sources_keep_nbgrader_metadata_when_saved_from_jupyterlab(tmp_path):
+    """Open and save each source through Jupytext's contents manager (what JupyterLab uses):
+    nothing changes, nbgrader metadata included, and no paired .ipynb appears."""
+    import asyncio
+    import shutil
+
+    import jupytext
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
+
+    shutil.copytree(ROOT / "assignments", tmp_path / "assignments")
+    shutil.copy(ROOT / "jupytext.toml", tmp_path / "jupytext.toml")  # the repository's pairing must not apply
+    manager = build_async_jupytext_contents_manager_class(AsyncLargeFileManager)(root_dir=str(tmp_path))
+    sources = sorted((tmp_path / "assignments" / "source").glob("*.py"))
+    assert [p.stem for p in sources] == LESSONS
+
+    async def open_and_save(path: str) -> None:
+        model = await manager.get(path, type="notebook")
+        await manager.save(model, path)
+
+    for path in sources:
+        before = path.read_text(encoding="utf-8")
+        asyncio.run(open_and_save(str(path.relative_to(tmp_path))))
+        assert path.read_text(encoding="utf-8") == before, f"{path.name} changes when saved from JupyterLab"
+        nb = jupytext.reads(before, fmt="py:percent")
+        assert sum("nbgrader" in c.metadata for c in nb.cells) >= 15
+    assert sorted(p.suffix for p in (tmp_path / "assignments" / "source").iterdir()) == [".py"] * 6
+
+
+def test_student_versions_hold_no_solutions_hidden_tests_or_jupytext(settings):
+    from course_utils.grading.course import check_student_version
+
+    release = settings.course_dir / "release"
+    assert sorted(p.name for p in release.iterdir()) == LESSONS
+    for name in LESSONS:
+        folder = release / name
+        assert sorted(p.name for p in folder.iterdir()) == [f"{name}.ipynb"]  # no paired .py
+        check_student_version(folder, name)
+        text = (folder / f"{name}.ipynb").read_text(encoding="utf-8")
+        for fragment in ("BEGIN SOLUTION", "### BEGIN HIDDEN", "_hidden_l", "jupytext", "Model answer"):
+            assert fragment not in text, f"{name}: the student version contains {fragment!r}"
+        assert "YOUR CODE HERE" in text and "YOUR ANSWER HERE" in text
+        source = (settings.course_dir / "source" / name / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" in source  # the hidden tests exist, and only on the instructor's side
+
+
+def test_every_assignment_has_three_code_questions_and_a_written_one(settings):
+    from course_utils.grading.course import load_spec
+
+    for name in LESSONS:
+        spec = load_spec(settings, name)
+        code_answers = [g for g in spec.answer_ids if not spec.cells[g].get("grade")]
+        written = [g for g in spec.answer_ids if spec.cells[g].get("grade")]
+        hidden = [g for g in spec.test_ids if g.endswith("hidden")]
+        assert len(code_answers) >= 3 and len(written) >= 1 and len(hidden) >= 3, name
+        assert all(spec.cells[g]["locked"] for g in spec.test_ids), name
+
+
+# --- run A: solutions and blanks of every assignment -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_a(settings, tmp_path_factory, sandbox_works):
+    from course_utils.grading import course
+    from course_utils.grading.pipeline import grade
+
+    subs = tmp_path_factory.mktemp("submissions-a")
+    for name in LESSONS:
+        full = course.solution_version(settings, name)
+        empty = nbformat.read(settings.course_dir / "release" / name / f"{name}.ipynb", as_version=4)
+        write_submission(subs / "model-student" / name, {f"{name}.ipynb": nbformat.writes(full).encode()})
+        write_submission(subs / "blank-student" / name, {f"{name}.ipynb": nbformat.writes(empty).encode()})
+    out = tmp_path_factory.mktemp("out-a")
+    return grade(settings, subs, out, log=lambda *_: None)
+
+
+def test_solutions_get_full_marks_and_blank_versions_zero(run_a):
+    grades = _grades(run_a.grades_csv)
+    assert run_a.workers == 2
+    for name in LESSONS:
+        full, empty = grades[("model-student", name)], grades[("blank-student", name)]
+        assert full["status"] == "graded" and empty["status"] == "graded"
+        assert full["autograded_score"] == full["autograded_max"] == "9", (name, full)
+        assert full["written_to_grade"] == "1" and full["written_score"] == ""  # a person grades the answer
+        assert empty["score"] == "0" and empty["autograded_score"] == "0", (name, empty)
+        assert empty["written_to_grade"] == "0"
+        assert full["max_score"] == empty["max_score"] == "11"
+
+
+def test_written_answers_graded_by_hand_reach_the_export_and_the_feedback(run_a, settings, tmp_path):
+    """A grader enters a score for the written answer (as nbgrader's formgrader does); export and feedback follow."""
+    from nbgrader.api import Gradebook
+
+    from course_utils.grading.feedback import render
+    from course_utils.grading.gradebook import export
+
+    with Gradebook(settings.gradebook_url) as gb:
+        grade = gb.find_grade("L2-q4-written", "02_cross_entropy", "02_cross_entropy", "model-student")
+        grade.manual_score, grade.needs_manual_grade = 1.5, False
+        gb.db.commit()
+    grades_csv, _ = export(settings.gradebook_url, tmp_path)
+    row = _grades(grades_csv)[("model-student", "02_cross_entropy")]
+    assert (row["score"], row["written_score"], row["written_to_grade"]) == ("10.5", "1.5", "0")
+    pages = render(settings, tmp_path, students={"model-student"})
+    page = next(p for p in pages if p.name == "02_cross_entropy.html").read_text(encoding="utf-8")
+    assert "Score: 10.5 / 11.0" in page and "BEGIN HIDDEN" not in page and "_hidden_l" not in page
+
+
+# --- run B: hostile and broken submissions -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(settings, tmp_path_factory):
+    """Lesson 1's cases, plus another lesson's notebook, a wrong folder and stray files."""
+    from course_utils.grading import course
+
+    sol = course.solution_version(settings, NAME)
+    empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
+    subs = tmp_path_factory.mktemp("submissions-b")
+    for case, build in BUILDERS.items():
+        write_submission(subs / case.replace("_", "-") / NAME, build(sol, empty))
+    other = course.solution_version(settings, "02_cross_entropy")
+    write_submission(subs / "wrong-notebook" / NAME, {FILE: nbformat.writes(other).encode()})
+    write_submission(subs / "wrong-folder" / "lesson1", {FILE: nbformat.writes(sol).encode()})
+    (subs / "stray-file").mkdir()
+    (subs / "stray-file" / FILE).write_bytes(nbformat.writes(sol).encode())
+    (subs / "with-timestamp" / NAME).mkdir(parents=True)
+    (subs / "with-timestamp" / NAME / FILE).write_bytes(nbformat.writes(sol).encode())
+    (subs / "with-timestamp" / NAME / "timestamp.txt").write_text("2030-01-01 12:00:00 UTC")
+    return subs
+
+
+@pytest.fixture(scope="module")
+def run_b(settings, hostile, tmp_path_factory, sandbox_works):
+    from course_utils.grading.intake import tree_digests
+    from course_utils.grading.pipeline import grade
+
+    before = tree_digests(hostile)
+    short = replace(settings, timeout=10, workers=2)
+    run = grade(short, hostile, tmp_path_factory.mktemp("out-b"), assignments=None, log=lambda *_: None)
+    assert tree_digests(hostile) == before
+    return run
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_and_broken_submissions(run_b, case):
+    expected = CASES[case]
+    row = _grades(run_b.grades_csv)[(case.replace("_", "-"), expected.assignment)]
+    assert row["status"] == expected.status, row
+    if expected.status == "graded":
+        assert float(row["autograded_score"]) == expected.autograded, row
+        assert row["autograded_max"] == "9" and row["max_score"] == "11", row
+        assert row["reason"] == ""
+    else:
+        assert row["score"] == "" and row["autograded_score"] == "", "an ungradable submission must not score 0"
+        assert expected.reason in row["reason"], row
+        assert (run_b.report.parent / "feedback" / row["student"] / NAME / "NOT_GRADED.txt").is_file()
+    for fragment in expected.notes:
+        assert fragment in row["notes"], (fragment, row["notes"])
+
+
+def test_wrong_notebook_folder_and_stray_files_are_reported(run_b):
+    grades = _grades(run_b.grades_csv)
+    wrong = grades[("wrong-notebook", NAME)]
+    assert wrong["status"] == "ungradable" and "notebook of assignment 02_cross_entropy" in wrong["reason"]
+    folder = grades[("wrong-folder", "lesson1")]
+    assert folder["status"] == "ungradable" and "unknown assignment 'lesson1'" in folder["reason"]
+    stray = grades[("stray-file", "(none)")]
+    assert stray["status"] == "ungradable" and "outside an assignment folder" in stray["reason"]
+    late = grades[("with-timestamp", NAME)]
+    assert late["status"] == "graded" and late["autograded_score"] == "9"
+    report = run_b.report.read_text(encoding="utf-8")
+    for name in ("invalid-json", "os-exit", "unresponsive", "wrong-notebook", "missing-notebook"):
+        assert f"{name} / " in report and "ungradable" in report
+
+
+def test_students_code_cannot_find_hidden_tests_or_gradebook(run_b, settings):
+    result = snoop_result(settings.course_dir / "autograded" / "snoop" / NAME / FILE)
+    assert result["found"] == [], result["found"]
+    assert result["uid"] != 0  # the kernel does not run as the grader
+    assert result["checked"] > 100  # it did look around
+
+
+def test_feedback_does_not_reveal_hidden_tests(run_b):
+    feedback = sorted((run_b.report.parent / "feedback").rglob("*.html"))
+    assert len(feedback) >= 10
+    for path in feedback:
+        text = path.read_text(encoding="utf-8")
+        for fragment in HIDDEN_FRAGMENTS:
+            assert fragment not in text, f"{path} reveals {fragment!r}"
+    leak = (run_b.report.parent / "feedback" / "leak-through-feedback" / NAME / f"{NAME}.html").read_text()
+    assert "[output withheld: it quoted a hidden test]" in leak
+    model = (run_b.report.parent / "feedback" / "solution" / NAME / f"{NAME}.html").read_text()
+    assert model.count("Hidden tests: passed.") == 3
+
+
+def test_grading_again_with_one_worker_gives_the_same_grades(run_b, settings, hostile, tmp_path):
+    from course_utils.grading.pipeline import grade
+
+    again = grade(replace(settings, timeout=10, workers=1), hostile, tmp_path / "out", log=lambda *_: None)
+    assert again.workers == 1 and run_b.workers == 2
+    assert again.grades_csv.read_text() == run_b.grades_csv.read_text()
+    assert again.cells_csv.read_text() == run_b.cells_csv.read_text()
+
+
+def test_export_command_writes_the_same_csv(run_b, settings, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "course_utils.grading", "export", "--course-dir", str(settings.course_dir),
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    exported = _grades(tmp_path / "grades.csv")
+    assert exported[("solution", NAME)]["autograded_score"] == "9"
+    assert exported[("os-exit", NAME)]["status"] == "ungradable"
+
+
+def test_without_the_sandbox_the_snoop_does_find_the_hidden_tests(settings, tmp_path):
+    """A control: the snooping submission is able to find what the sandbox hides."""
+    from course_utils.grading import course
+    from course_utils.grading.pipeline import grade
+
+    sol = course.solution_version(settings, NAME)
+    empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
+    write_submission(tmp_path / "subs" / "snoop-control" / NAME, snoop(sol, empty))
+    grade(replace(settings, sandbox="none", workers=1), tmp_path / "subs", tmp_path / "out", log=lambda *_: None)
+    result = snoop_result(settings.course_dir / "autograded" / "snoop-control" / NAME / FILE)
+    kinds = {kind for kind, _ in result["found"]}
+    assert "hidden test" in kinds or "readable folder" in kinds, result
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pg_server():
+    try:
+        server = postgres.start()
+    except FileNotFoundError as exc:
+        pytest.skip(f"{exc}; CI installs Debian's postgresql package")
+    yield server
+    server.stop()
+
+
+def test_postgresql_gradebook_through_the_command_line(pg_server, settings, tmp_path, sandbox_works):
+    """generate, grade and export with the gradebook on a real PostgreSQL server (address in the environment)."""
+    import sqlalchemy
+
+    from course_utils.grading import course
+    from course_utils.grading.settings import normalize_db_url
+
+    course_dir = tmp_path / "course"
+    env = dict(os.environ, COURSE_GRADING_DB_URL=pg_server.url)
+    cli = [sys.executable, "-m", "course_utils.grading"]
+    done = subprocess.run([*cli, "generate", "--course-dir", str(course_dir), "--only", NAME],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (course_dir / "gradebook.db").exists()
+    sol = course.solution_version(settings, NAME)
+    empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
+    subs = tmp_path / "subs"
+    for case in ("solution", "blank", "snoop", "os_exit"):
+        write_submission(subs / case.replace("_", "-") / NAME, BUILDERS[case](sol, empty))
+    out = tmp_path / "out"
+    done = subprocess.run([*cli, "grade", str(subs), "--out", str(out), "--course-dir", str(course_dir),
+                           "--workers", "2", "--timeout", "60"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert pg_server.password not in done.stdout + done.stderr
+    grades = _grades(out / "grades.csv")
+    assert grades[("solution", NAME)]["autograded_score"] == "9"
+    assert grades[("blank", NAME)]["score"] == "0"
+    assert grades[("os-exit", NAME)]["status"] == "ungradable"
+    assert snoop_result(course_dir / "autograded" / "snoop" / NAME / FILE)["found"] == []
+    engine = sqlalchemy.create_engine(normalize_db_url(pg_server.url))
+    with engine.connect() as conn:
+        rows = conn.execute(sqlalchemy.text(
+            "SELECT s.student_id, SUM(g.auto_score) FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
+            "JOIN submitted_assignment s ON n.assignment_id = s.id GROUP BY s.student_id ORDER BY s.student_id"
+        )).fetchall()
+        statuses = dict(conn.execute(sqlalchemy.text(
+            "SELECT student, status FROM course_utils_grading")).fetchall())
+    engine.dispose()
+    assert dict(rows) == {"blank": 0.0, "snoop": 9.0, "solution": 9.0}  # no row at all for the dead kernel
+    assert statuses == {"blank": "graded", "os-exit": "ungradable", "snoop": "graded", "solution": "graded"}
+
+
+# --- packaging -------------------------------------------------------------------------------------
+
+
+def test_course_utils_does_not_load_nbgrader_or_frameworks():
+    code = (
+        "import sys, course_utils, course_utils.selfcheck, course_utils.grading\n"
+        "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6\n"
+        "heavy = sorted(m for m in ('nbgrader', 'tensorflow', 'torch', 'keras', 'jupytext') if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_grading_settings_file_is_valid():
+    from course_utils.grading.settings import load
+
+    settings = load(ROOT / "assignments" / "grading.toml")
+    assert settings.source == ROOT / "assignments" / "source"
+    assert settings.course_dir == ROOT / "assignments" / "course"
+    assert settings.gradebook_url.startswith("sqlite:///")
+    assert json.dumps(settings.public())
