@@ -16,8 +16,8 @@ def describe(value: Any) -> str:
     """A short description of ``value`` for error messages."""
     if isinstance(value, np.ndarray):
         return f"a NumPy array of dtype {value.dtype} and shape {value.shape}"
-    shape = getattr(value, "shape", None)
-    dtype = getattr(value, "dtype", None)
+    shape = None if isinstance(value, type) else getattr(value, "shape", None)
+    dtype = None if isinstance(value, type) else getattr(value, "dtype", None)
     if shape is not None and dtype is not None:
         return f"a {type(value).__module__}.{type(value).__name__} of dtype {dtype} and shape {tuple(shape)}"
     return f"{type(value).__name__} {value!r}"[:200]

@@ -58,17 +58,7 @@ import numpy as np
 import course_utils
 from course_utils import maths
 
-# Okabe-Ito palette: distinguishable with the common forms of colour blindness.
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
+from course_utils.plotting import OKABE_ITO  # colour-blind-safe palette, shared by all lessons
 COLOURS = {"relu": OKABE_ITO["blue"], "sigmoid": OKABE_ITO["vermillion"], "tanh": OKABE_ITO["bluish green"]}
 
 # %% tags=["tensorflow"]
@@ -585,7 +575,9 @@ assert active[0] == 0 and not grads["W1"][:, 0].any()
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice; graded versions with automatic checks come later.
+# These are for practice. The graded versions are in the repository's
+# `assignments/` folder; check your answers as you go with
+# `from course_utils.exercises import lesson1` (see the README, *For instructors*).
 #
 # 1. **Leaky ReLU.** Implement $\max(\alpha z, z)$ and its derivative in NumPy
 #    and compare values and gradients with `tf.nn.leaky_relu` and

@@ -53,16 +53,7 @@ import numpy as np
 import course_utils
 from course_utils import maths
 
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
+from course_utils.plotting import OKABE_ITO  # colour-blind-safe palette, shared by all lessons
 
 # %% tags=["tensorflow"]
 import tensorflow as tf
@@ -603,7 +594,9 @@ plt.show()
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice; graded versions with automatic checks come later.
+# These are for practice. The graded versions are in the repository's
+# `assignments/` folder; check your answers as you go with
+# `from course_utils.exercises import lesson2` (see the README, *For instructors*).
 #
 # 1. **By hand.** For logits $(0, 0, 0, 0)$, what is the cross-entropy whatever
 #    the label? Explain why this is the loss of an untrained network with zero

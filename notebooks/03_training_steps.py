@@ -52,16 +52,7 @@ from matplotlib.colors import ListedColormap
 import course_utils
 from course_utils import maths
 
-OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
+from course_utils.plotting import OKABE_ITO  # colour-blind-safe palette, shared by all lessons
 CLASS_COLOURS = [OKABE_ITO["orange"], OKABE_ITO["sky blue"], OKABE_ITO["bluish green"]]
 CLASS_MARKERS = ["o", "s", "^"]
 
@@ -556,7 +547,9 @@ print("Keras subtracted float32(0.2) =", float(np.float32(0.2)), "; PyTorch subt
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice; graded versions with automatic checks come later.
+# These are for practice. The graded versions are in the repository's
+# `assignments/` folder; check your answers as you go with
+# `from course_utils.exercises import lesson3` (see the README, *For instructors*).
 #
 # 1. **Break it on purpose.** Change one line of the hand-written backward pass
 #    (for example, drop the division by $N$) and watch the gradient check fail.
