@@ -205,17 +205,7 @@ def _tf_row(settings_name: str, epochs: int, threads: int) -> dict:
     test = tf_backend.make_dataset(x_test, y_test, batch_size=1000, shuffle=False)
     model = tf_models.compile_mlp(tf_models.build_mlp(), settings, steps_per_epoch=len(train))
 
-    class Timer(tf.keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.started = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.started)
-
-    timer = Timer()
+    timer = tf_models.EpochTimer()
     model.fit(train, epochs=settings.epochs, callbacks=[timer], verbose=0)
     _, accuracy = model.evaluate(test, verbose=0)
     threads = tf.config.threading.get_intra_op_parallelism_threads() or "default"

@@ -8,6 +8,7 @@ the same function names; the settings and sizes they share live in
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from ._checks import check_positive_int, describe
 from .mnist_models import HIDDEN_UNITS, IMAGE_SHAPE, NUM_CLASSES, TrainingSettings, check_images
 from .tf_backend import normalize
 
-__all__ = ["ARTICLE", "COURSE", "build_mlp", "compile_mlp", "first_layer_weights", "predict_classes"]
+__all__ = ["ARTICLE", "COURSE", "EpochTimer", "build_mlp", "compile_mlp", "first_layer_weights", "predict_classes"]
 
 #: The article's settings: Adam with Keras' default learning rate, and batches
 #: of 32 (what ``model.fit`` uses when it batches for you).
@@ -32,6 +33,19 @@ COURSE = TrainingSettings(
 
 _OUTPUTS = {"probabilities": "softmax", "logits": None}
 _DTYPES = ("float32", "float64")
+
+
+class EpochTimer(tf.keras.callbacks.Callback):
+    """A Keras callback that records the wall-clock seconds of each training epoch in ``seconds``."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._started)
 
 
 def build_mlp(

@@ -282,20 +282,7 @@ assert model.count_params() == mnist_models.parameter_count() == 101_770
 # run, so nbval ignores this cell's output; the numbers that matter are asserted below.
 
 # %% tags=["tensorflow", "nbval-ignore-output"]
-class EpochTimer(tf.keras.callbacks.Callback):
-    """Record the wall-clock seconds of each training epoch."""
-
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
-
-
-timer = EpochTimer()
+timer = tf_models.EpochTimer()  # a Keras callback that records each epoch's seconds
 history = model.fit(train_ds, epochs=settings.epochs, validation_data=test_ds, callbacks=[timer], verbose=1)
 print()
 print("epoch  train loss  train acc  test loss  test acc  seconds")

@@ -261,3 +261,8 @@ def test_local_folder_missing_one_file_falls_back_to_the_cache(mnist_bytes, tmp_
     shutil.rmtree(isolated_env)
     with pytest.raises(DataUnavailableError, match="no t10k-labels-idx1-ubyte.gz"):
         load_mnist(root, download=False)
+
+
+def test_error_messages_describe_a_class_passed_by_mistake():
+    with pytest.raises(TypeError, match="got type <class 'numpy.float64'>"):
+        normalize_images(np.float64)

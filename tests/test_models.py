@@ -289,3 +289,14 @@ def test_float64_models_hold_the_float32_initial_values_and_predict(small):
         torch_models.build_mlp(dtype="float16")
     with pytest.raises(ValueError, match="dtype must be one of"):
         tf_models.build_mlp(dtype=np.float64)
+
+
+def test_epoch_timer_records_one_duration_per_epoch():
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    model.compile("sgd", "mse")
+    timer = tf_models.EpochTimer()
+    x = np.zeros((8, 3), np.float32)
+    model.fit(x, np.zeros((8, 2), np.float32), epochs=3, batch_size=4, callbacks=[timer], verbose=0)
+    assert len(timer.seconds) == 3 and all(s > 0 for s in timer.seconds)
+    model.fit(x, np.zeros((8, 2), np.float32), epochs=2, batch_size=4, callbacks=[timer], verbose=0)
+    assert len(timer.seconds) == 2  # a new fit starts a new record
