@@ -96,6 +96,9 @@ def test_jupytext_extension_is_installed_for_jupyterlab():
 def test_jupytext_pairs_every_notebook_with_a_percent_script():
     config = tomllib.loads((ROOT / "jupytext.toml").read_text())
     assert config["formats"] == "ipynb,py:percent"
+    # JupyterLab's root is notebooks/, and Jupytext looks for its configuration
+    # only inside that root: the copy there must say exactly the same.
+    assert tomllib.loads((ROOT / "notebooks" / "jupytext.toml").read_text()) == config
 
 
 def test_running_jupyterlab_serves_the_jupytext_default_viewer(tmp_path, free_port):

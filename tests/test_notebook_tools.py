@@ -17,7 +17,6 @@ LESSON = """\
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -96,20 +95,6 @@ def test_failing_lesson_leaves_the_old_notebook_untouched(folder):
         tools.execute(py)
     assert (folder / "01_tiny.ipynb").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["01_tiny.ipynb", "01_tiny.py"]
-
-
-def test_execute_declares_the_pairing_in_the_lesson_itself(tmp_path):
-    py = tmp_path / "01_tiny.py"
-    py.write_text(LESSON.replace("#     formats: ipynb,py:percent\n", ""))
-    tools.execute(py)
-    assert "#   jupytext:\n#     formats: ipynb,py:percent\n" in py.read_text()
-    nb = json.loads((tmp_path / "01_tiny.ipynb").read_text())
-    assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
-    assert tools.check(tmp_path) == []
-    # A notebook that lost the declaration is reported.
-    del nb["metadata"]["jupytext"]
-    (tmp_path / "01_tiny.ipynb").write_text(json.dumps(nb))
-    assert any("does not declare its pairing" in p for p in tools.check(tmp_path))
 
 
 def test_tidy_outputs_merges_streams_and_fixes_widget_ids():

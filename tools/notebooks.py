@@ -34,7 +34,6 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEXT_FORMAT = "py:percent"
-PAIRING = "ipynb,py:percent"
 
 
 def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -48,22 +47,6 @@ def stable_ids(nb: nbformat.NotebookNode) -> None:
     for index, cell in enumerate(nb.cells):
         digest = hashlib.sha1(cell.source.encode("utf-8")).hexdigest()[:8]
         cell["id"] = f"c{index:03d}-{digest}"
-
-
-def declare_pairing(py_path: Path) -> None:
-    """Write the pairing into the lesson's own header (``formats: ipynb,py:percent``).
-
-    The repository's jupytext.toml says the same, but a notebook carries it
-    with itself: JupyterLab, Colab or a reader's own copy then still finds
-    the paired .ipynb and its outputs, whatever folder they start from.
-    """
-    text = py_path.read_text(encoding="utf-8")
-    if f"#     formats: {PAIRING}\n" in text:
-        return
-    marker = "#   jupytext:\n"
-    if marker not in text:
-        raise ValueError(f"{py_path} has no Jupytext header (expected a line {marker.strip()!r})")
-    py_path.write_text(text.replace(marker, f"{marker}#     formats: {PAIRING}\n", 1), encoding="utf-8")
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -110,7 +93,6 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
 
 def execute(py_path: Path, timeout: int = 600) -> float:
     """Execute ``py_path`` and write the outputs to its paired ``.ipynb``; return seconds."""
-    declare_pairing(py_path)
     nb = jupytext.read(py_path)
     stable_ids(nb)
     env_before = dict(os.environ)
@@ -161,8 +143,6 @@ def check(folder: Path = NOTEBOOKS) -> list[str]:
             problems.append(f"{ipynb.name} has no paired {py_path.name}")
             continue
         nb = jupytext.read(ipynb)
-        if nb.metadata.get("jupytext", {}).get("formats") != PAIRING:
-            problems.append(f"{ipynb.name} does not declare its pairing (formats: {PAIRING}); run `make notebooks`")
         expected = jupytext.writes(nb, fmt=TEXT_FORMAT)
         actual = py_path.read_text(encoding="utf-8")
         if expected != actual:
