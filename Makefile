@@ -52,9 +52,7 @@ test-unit: $(STAMP)
 
 test-notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py check
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-	    $(BIN)/python -m pytest -p no:cacheprovider --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks; \
-	else echo "no lesson notebooks yet"; fi
+	$(BIN)/python tools/notebooks.py nbval
 
 # The site, from the committed lesson notebooks (never re-executed):
 # jupyter-book build --all -n -W --keep-going, so any warning fails it.

@@ -131,3 +131,37 @@ def test_tidy_outputs_makes_checkout_paths_relative():
     tools.tidy_outputs(nbformat.v4.new_notebook(cells=[cell]))
     assert cell.outputs[0].text.startswith(".venv/lib/python3.11/site-packages/keras/")
     assert cell.outputs[1].traceback == ["File " + inside.replace(f"{tools.ROOT}/", ""), "/usr/lib/x.py"]
+
+
+def _sanitizer(config: str):
+    from nbval.plugin import get_sanitize_patterns
+    import re
+
+    patterns = get_sanitize_patterns(config)
+
+    def apply(text: str) -> str:
+        for regex, replace in patterns:  # nbval applies them in file order
+            text = re.sub(regex, replace, text)
+        return text
+
+    return apply
+
+
+@pytest.mark.parametrize("root", ["/check/work/main", "/srv/ci run (2)/a+b.c/main", "/opt/x/main"])
+def test_nbval_rules_match_a_fresh_run_in_any_clone_folder(root):
+    """A warning that names a file in .venv is stored relative (tidy_outputs) but
+    printed with the clone's absolute path when nbval reruns the notebook."""
+    tail = ".venv/lib/python3.11/site-packages/keras/src/layers/reshaping/flatten.py:37: UserWarning: no\n"
+    stored, fresh = tail, f"{root}/{tail}"
+    fixed_rules_only = _sanitizer(tools.SANITIZE_RULES.read_text())
+    with_checkout = _sanitizer(tools.sanitize_rules(Path(root)))
+    assert with_checkout(fresh) == with_checkout(stored) == "PATH UserWarning: no\n"
+    if root == "/check/work/main":  # the folder that once broke CI: the fixed rules alone leave "/check"
+        assert fixed_rules_only(fresh) != fixed_rules_only(stored)
+    # paths outside the checkout are still masked, and other text is untouched
+    assert with_checkout("/usr/lib/python3.11/x.py and /tmp/abc done") == "/usr/lib/python3.11/x.py and PATH done"
+
+
+def test_nbval_rules_reject_a_multiline_checkout_path():
+    with pytest.raises(ValueError, match="one line"):
+        tools.sanitize_rules(Path("/a\nb"))

@@ -13,6 +13,12 @@ Usage (from the repository root, inside the course's virtual environment):
         outputs, when one of a pair is missing, or when a notebook holds
         cells that were never executed.
 
+    python tools/notebooks.py nbval [pytest options]
+        Run every lesson .ipynb under nbval, comparing outputs after the
+        rules in tests/nbval_sanitize.cfg, preceded by one that removes this
+        checkout's own location (stored outputs name it relatively, see
+        tidy_outputs; a fresh run names it wherever the clone happens to be).
+
 `jupytext --sync` picks whichever file is newer, so it cannot serve as a
 check; this script converts each .ipynb back to text and compares.
 """
@@ -22,6 +28,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +42,12 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEXT_FORMAT = "py:percent"
+SANITIZE_RULES = ROOT / "tests" / "nbval_sanitize.cfg"
+
+
+def checkout_prefix(root: Path = ROOT) -> str:
+    """The text that stands for ``root`` at the start of a path in an output."""
+    return f"{root}{os.sep}"
 
 
 def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
@@ -63,7 +77,7 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
     become relative, so that the published notebooks don't show the folder
     they happened to be executed in.
     """
-    checkout = f"{ROOT}{os.sep}"
+    checkout = checkout_prefix()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -175,6 +189,39 @@ def check(folder: Path = NOTEBOOKS) -> list[str]:
     return problems
 
 
+def sanitize_rules(root: Path = ROOT, rules: Path = SANITIZE_RULES) -> str:
+    """nbval's sanitize file for a checkout at ``root``.
+
+    Its first rule deletes ``root/`` wherever it appears, exactly as
+    tidy_outputs does before a notebook is stored, so a warning that names
+    ``/any/clone/.venv/...`` compares equal to the stored ``.venv/...``. The
+    fixed rules follow; nbval applies them in the order of the file.
+    """
+    prefix = checkout_prefix(root)
+    if "\n" in prefix:
+        raise ValueError(f"a checkout path must be one line, got {prefix!r}")
+    return (
+        "[this checkout's location, which tidy_outputs removes from stored outputs]\n"
+        f"regex: {re.escape(prefix)}\n"
+        "replace: \n\n"
+        + rules.read_text(encoding="utf-8")
+    )
+
+
+def run_nbval(pytest_args: list[str]) -> int:
+    """Run nbval on every lesson notebook with :func:`sanitize_rules`; return pytest's exit code."""
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in NOTEBOOKS.glob("*.ipynb"))
+    if not notebooks:
+        print("no lesson notebooks yet")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="nbval-") as folder:
+        config = Path(folder) / "sanitize.cfg"
+        config.write_text(sanitize_rules(), encoding="utf-8")
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval",
+                   "--nbval-sanitize-with", str(config), *pytest_args, *notebooks]
+        return subprocess.call(command, cwd=ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,7 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("paths", nargs="*", type=Path, help="lesson .py files (default: all)")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     sub.add_parser("check", help="check that every pair is consistent and executed")
-    args = parser.parse_args(argv)
+    sub.add_parser("nbval", help="run the lesson notebooks under nbval (extra arguments go to pytest)")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "nbval":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "nbval":
+        return run_nbval(extra)
 
     if args.command == "check":
         problems = check()
