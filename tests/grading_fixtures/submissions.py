@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import nbformat
 
@@ -142,31 +143,9 @@ def os_exit(sol, blank):
     return _files(nb)
 
 
-ALWAYS_EQUAL = '''
-import numpy as np
-
-
-class AlwaysEqual:
-    """Claims to equal anything."""
-
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = object.__hash__
-
-
-class SmugArray(np.ndarray):
-    """Wrong numbers in an array that says it equals anything."""
-
-    def __eq__(self, other):
-        return np.ones(np.shape(self), dtype=bool)
-
-    def __ne__(self, other):
-        return np.zeros(np.shape(self), dtype=bool)
-
+# The answer cells of the always-equal submission: the classes from
+# hostile_values.py, then answers built from them.
+ALWAYS_EQUAL = (Path(__file__).with_name("hostile_values.py").read_text(encoding="utf-8") + '''
 
 def relu_derivative(z):
     return AlwaysEqual()
@@ -174,7 +153,7 @@ def relu_derivative(z):
 
 def sigmoid_derivative(z):
     return np.full(np.shape(z), 0.123).view(SmugArray)
-'''
+''')
 
 
 def always_equal(sol, blank):
