@@ -10,8 +10,10 @@ Usage (from the repository root, inside the course's virtual environment):
 
     python tools/notebooks.py check
         Fail (exit 1) when a .py and its .ipynb differ in anything but
-        outputs, when one of a pair is missing, or when a notebook holds
-        cells that were never executed.
+        outputs, when one of a pair is missing, when a notebook holds
+        cells that were never executed, or when a lesson's code is not laid
+        out as `ruff format` (notebooks/ruff.toml) lays it out, or has a code
+        line longer than 80 characters (the book's code cells show about 80).
 
     python tools/notebooks.py nbval [pytest options]
         Run every lesson .ipynb under nbval, comparing outputs after the
@@ -43,6 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEXT_FORMAT = "py:percent"
 SANITIZE_RULES = ROOT / "tests" / "nbval_sanitize.cfg"
+RUFF_CONFIG = NOTEBOOKS / "ruff.toml"
+CODE_WIDTH = 80  # characters of code the book shows without scrolling
 
 
 def checkout_prefix(root: Path = ROOT) -> str:
@@ -144,10 +148,52 @@ def execute(py_path: Path, timeout: int = 600) -> float:
     return seconds
 
 
+def layout_problems(sources: list[Path], config: Path = RUFF_CONFIG) -> list[str]:
+    """Lessons in ``sources`` whose code ``ruff format`` would change, and code lines too long.
+
+    ``ruff format --check`` is the judge of layout (it reads a Jupytext
+    percent file as the Python it is). The formatter cannot break a long
+    string or comment, so code-cell lines longer than CODE_WIDTH are listed
+    separately; markdown cells are prose, which the book wraps.
+    """
+    problems: list[str] = []
+    if not sources:
+        return problems
+    command = [sys.executable, "-m", "ruff", "format", "--check", "--config", str(config),
+               *(str(p) for p in sources)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"ruff format failed ({result.returncode}): {result.stderr.strip()}")
+    for line in result.stdout.splitlines():
+        if line.startswith("Would reformat:"):
+            name = Path(line.split(":", 1)[1].strip()).name
+            problems.append(
+                f"{name} is not formatted; run: ruff format --config notebooks/ruff.toml "
+                f"notebooks/{name} (then `make notebooks`)"
+            )
+    for py_path in sources:
+        nb = jupytext.read(py_path)
+        long_lines = [
+            line
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for line in cell.source.splitlines()
+            if len(line) > CODE_WIDTH
+        ]
+        if long_lines:
+            shown = "\n".join(f"    {line}" for line in long_lines[:5])
+            problems.append(
+                f"{py_path.name} has {len(long_lines)} code line(s) longer than {CODE_WIDTH} "
+                f"characters; split the strings or comments:\n{shown}"
+            )
+    return problems
+
+
 def check(folder: Path = NOTEBOOKS) -> list[str]:
     """Return a list of problems with the notebook pairs in ``folder`` (empty when all is well)."""
     problems: list[str] = []
     sources = lessons(folder)
+    problems.extend(layout_problems(sources))
     for py_path in sources:
         if not py_path.with_suffix(".ipynb").is_file():
             problems.append(f"{py_path.name} has no executed {py_path.stem}.ipynb (run: make notebooks)")
