@@ -15,9 +15,9 @@
 # %% [markdown]
 # # Lesson 1: Activation functions
 #
-# **Article section covered:** section 3, *activation functions* (ReLU, sigmoid,
+# **Article section covered:** §4.1, the activation functions (ReLU, sigmoid,
 # tanh and why a network needs non-linearity), with a first look at the softmax
-# output layer that section 4 builds on.
+# output layer that the cross-entropy of §4.2 builds on.
 #
 # **After this lesson you can**
 #
@@ -47,8 +47,10 @@ import io
 import os
 import warnings
 
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # no C++ log lines from TensorFlow (they carry timestamps)
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # no oneDNN start-up notice, and no reordered float sums
+# No C++ log lines from TensorFlow (they carry timestamps); no oneDNN
+# start-up notice, and no reordered floating-point sums.
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -57,8 +59,14 @@ import numpy as np
 import course_utils
 from course_utils import maths
 
-from course_utils.plotting import OKABE_ITO  # colour-blind-safe palette, shared by all lessons
-COLOURS = {"relu": OKABE_ITO["blue"], "sigmoid": OKABE_ITO["vermillion"], "tanh": OKABE_ITO["bluish green"]}
+# A colour-blind-safe palette, shared by all lessons
+from course_utils.plotting import OKABE_ITO
+
+COLOURS = {
+    "relu": OKABE_ITO["blue"],
+    "sigmoid": OKABE_ITO["vermillion"],
+    "tanh": OKABE_ITO["bluish green"],
+}
 
 # %% tags=["tensorflow"]
 import tensorflow as tf
@@ -120,7 +128,11 @@ course_utils.versions()
 
 # %%
 rng = np.random.default_rng(0)
-weights = [rng.normal(size=(4, 6)), rng.normal(size=(6, 5)), rng.normal(size=(5, 3))]
+weights = [
+    rng.normal(size=(4, 6)),
+    rng.normal(size=(6, 5)),
+    rng.normal(size=(5, 3)),
+]
 biases = [rng.normal(size=6), rng.normal(size=5), rng.normal(size=3)]
 x = rng.normal(size=(200, 4))
 
@@ -138,11 +150,14 @@ print("W_total shape:", W_total.shape, " b_total shape:", b_total.shape)
 
 
 # With a ReLU between the layers, no single linear map reproduces the output.
-# Least squares finds the best one; what it cannot explain is the non-linear part.
+# Least squares finds the best one; what it cannot explain is the non-linear
+# part.
 def best_linear_fit_residual(inputs, outputs):
     design = np.hstack([inputs, np.ones((len(inputs), 1))])
     coef, *_ = np.linalg.lstsq(design, outputs, rcond=None)
-    return np.linalg.norm(design @ coef - outputs) / np.linalg.norm(outputs - outputs.mean(axis=0))
+    return np.linalg.norm(design @ coef - outputs) / np.linalg.norm(
+        outputs - outputs.mean(axis=0)
+    )
 
 
 h_relu = x
@@ -154,7 +169,10 @@ for i, (W, b) in enumerate(zip(weights, biases)):
 linear_residual = best_linear_fit_residual(x, h)
 relu_residual = best_linear_fit_residual(x, h_relu)
 assert linear_residual < 1e-10 and relu_residual > 0.1
-print(f"unexplained by the best linear map: linear stack < 1e-10, ReLU stack {relu_residual:.2f}")
+print(
+    "unexplained by the best linear map: linear stack < 1e-10, "
+    f"ReLU stack {relu_residual:.2f}"
+)
 
 # %% [markdown]
 # The same picture in one dimension: a network with one input, two hidden layers
@@ -163,7 +181,9 @@ print(f"unexplained by the best linear map: linear stack < 1e-10, ReLU stack {re
 
 # %%
 params_1d = maths.init_mlp([1, 16, 16, 1], scheme="he", seed=3)
-params_1d["b1"] = np.random.default_rng(4).normal(size=16)  # spread the kinks over the plotted range
+params_1d["b1"] = np.random.default_rng(4).normal(
+    size=16
+)  # spread the kinks over the plotted range
 grid = np.linspace(-3, 3, 601).reshape(-1, 1)
 
 
@@ -175,10 +195,24 @@ def forward_no_activation(params, inputs):
 
 
 fig, ax = plt.subplots(figsize=(7, 3.6))
-ax.plot(grid, forward_no_activation(params_1d, grid), color=OKABE_ITO["black"], lw=2, ls=":", label="no activation")
+ax.plot(
+    grid,
+    forward_no_activation(params_1d, grid),
+    color=OKABE_ITO["black"],
+    lw=2,
+    ls=":",
+    label="no activation",
+)
 for name in ("relu", "tanh"):
     out, _ = maths.mlp_forward(params_1d, grid, activation=name)
-    ax.plot(grid, out, color=COLOURS[name], lw=2, ls="-" if name == "relu" else "--", label=name)
+    ax.plot(
+        grid,
+        out,
+        color=COLOURS[name],
+        lw=2,
+        ls="-" if name == "relu" else "--",
+        label=name,
+    )
 ax.set_xlabel("input $x$")
 ax.set_ylabel("network output")
 ax.legend(frameon=False)
@@ -206,18 +240,32 @@ plt.show()
 
 # %%
 points = np.array([-5.0, -1.0, 0.0, 1.0, 5.0])
-print(f"{'z':>6} | {'relu':>7} {'relu_grad':>9} | {'sigmoid':>9} {'sigmoid_grad':>12} | {'tanh':>9} {'tanh_grad':>9}")
+print(
+    f"{'z':>5} | {'relu':>5} {'grad':>5} | {'sigmoid':>8} {'grad':>8} "
+    f"| {'tanh':>9} {'grad':>8}"
+)
 for z in points:
     print(
-        f"{z:6.1f} | {maths.relu(z):7.3f} {maths.relu_grad(z):9.3f} | {maths.sigmoid(z):9.6f} "
-        f"{maths.sigmoid_grad(z):12.6f} | {maths.tanh(z):9.6f} {maths.tanh_grad(z):9.6f}"
+        f"{z:5.1f} | {maths.relu(z):5.1f} {maths.relu_grad(z):5.1f} "
+        f"| {maths.sigmoid(z):8.6f} {maths.sigmoid_grad(z):8.6f} "
+        f"| {maths.tanh(z):9.6f} {maths.tanh_grad(z):8.6f}"
     )
 
 logits = np.array([2.0, 1.0, 0.1])
 probs = maths.softmax(logits)
-print("\nsoftmax([2, 1, 0.1])        =", np.round(probs, 6), " sum =", round(float(probs.sum()), 12))
-print("softmax([2, 1, 0.1] + 1000) =", np.round(maths.softmax(logits + 1000), 6))
-print("softmax([z, 0])[0] == sigmoid(z) for z = 1.5:", np.isclose(maths.softmax([1.5, 0.0])[0], maths.sigmoid(1.5), rtol=1e-15))
+print(
+    "\nsoftmax([2, 1, 0.1])        =",
+    np.round(probs, 6),
+    " sum =",
+    round(float(probs.sum()), 12),
+)
+print(
+    "softmax([2, 1, 0.1] + 1000) =", np.round(maths.softmax(logits + 1000), 6)
+)
+print(
+    "softmax([z, 0])[0] == sigmoid(z) for z = 1.5:",
+    np.isclose(maths.softmax([1.5, 0.0])[0], maths.sigmoid(1.5), rtol=1e-15),
+)
 
 # %%
 z = np.linspace(-6, 6, 601)
@@ -225,7 +273,14 @@ fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True)
 for ax, name in zip(axes, ("relu", "sigmoid", "tanh")):
     fn, grad = maths.ACTIVATIONS[name]
     ax.plot(z, fn(z), color=COLOURS[name], lw=2.2, label=f"{name}(z)")
-    ax.plot(z, grad(z), color=OKABE_ITO["black"], lw=1.6, ls="--", label="derivative")
+    ax.plot(
+        z,
+        grad(z),
+        color=OKABE_ITO["black"],
+        lw=1.6,
+        ls="--",
+        label="derivative",
+    )
     ax.axhline(0, color="0.6", lw=0.8)
     ax.axvline(0, color="0.6", lw=0.8)
     ax.set_title(name)
@@ -262,16 +317,40 @@ plt.show()
 # %%
 F32 = np.finfo(np.float32)
 EDGE = np.array(
-    [-F32.max, -1000.0, -100.0, -20.0, -1.0, -1e-8, -F32.tiny, 0.0, F32.tiny, 1e-8, 1.0, 20.0, 100.0, 1000.0, F32.max]
+    [
+        -F32.max,
+        -1000.0,
+        -100.0,
+        -20.0,
+        -1.0,
+        -1e-8,
+        -F32.tiny,
+        0.0,
+        F32.tiny,
+        1e-8,
+        1.0,
+        20.0,
+        100.0,
+        1000.0,
+        F32.max,
+    ]
 )
-SOFTMAX_LOGITS = np.array([[2.0, 1.0, 0.1, -3.0], [1000.0, 999.0, 0.0, -1000.0], [-50.0, -50.0, -50.0, -50.0]])
+SOFTMAX_LOGITS = np.array(
+    [
+        [2.0, 1.0, 0.1, -3.0],
+        [1000.0, 999.0, 0.0, -1000.0],
+        [-50.0, -50.0, -50.0, -50.0],
+    ]
+)
 SOFTMAX_WEIGHTS = np.array([0.5, -1.0, 2.0, 0.25])
 DTYPES = ("float64", "float32")
 
 
 def numpy_reference(dtype):
     x = EDGE.astype(dtype)
-    results = {name: (fn(x), grad(x)) for name, (fn, grad) in maths.ACTIVATIONS.items()}
+    results = {
+        name: (fn(x), grad(x)) for name, (fn, grad) in maths.ACTIVATIONS.items()
+    }
     s = maths.softmax(SOFTMAX_LOGITS.astype(dtype))
     w = SOFTMAX_WEIGHTS.astype(dtype)
     results["softmax"] = (s, s * (w - (s * w).sum(axis=-1, keepdims=True)))
@@ -284,7 +363,11 @@ print("inputs:", ", ".join(f"{v:.3g}" for v in EDGE))
 
 # %% tags=["tensorflow"]
 def tensorflow_results(dtype):
-    functions = {"relu": tf.nn.relu, "sigmoid": tf.math.sigmoid, "tanh": tf.math.tanh}
+    functions = {
+        "relu": tf.nn.relu,
+        "sigmoid": tf.math.sigmoid,
+        "tanh": tf.math.tanh,
+    }
     results = {}
     for name, fn in functions.items():
         x = tf.constant(EDGE, dtype=dtype)
@@ -302,12 +385,19 @@ def tensorflow_results(dtype):
 
 
 tf_results = {dtype: tensorflow_results(getattr(tf, dtype)) for dtype in DTYPES}
-print("TensorFlow sigmoid'(z), float32:", np.array2string(tf_results["float32"]["sigmoid"][1], precision=3))
+print(
+    "TensorFlow sigmoid'(z), float32:",
+    np.array2string(tf_results["float32"]["sigmoid"][1], precision=3),
+)
 
 
 # %% tags=["pytorch"]
 def pytorch_results(dtype):
-    functions = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
+    functions = {
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+    }
     results = {}
     for name, fn in functions.items():
         x = torch.tensor(EDGE, dtype=dtype, requires_grad=True)
@@ -321,31 +411,61 @@ def pytorch_results(dtype):
     return results
 
 
-torch_results = {dtype: pytorch_results(getattr(torch, dtype)) for dtype in DTYPES}
-print("PyTorch sigmoid'(z), float32:   ", np.array2string(torch_results["float32"]["sigmoid"][1], precision=3))
+torch_results = {
+    dtype: pytorch_results(getattr(torch, dtype)) for dtype in DTYPES
+}
+print(
+    "PyTorch sigmoid'(z), float32:   ",
+    np.array2string(torch_results["float32"]["sigmoid"][1], precision=3),
+)
 
 # %% [markdown]
 # ### Check: the three implementations agree
 #
-# The tolerances are those of the number format: about $10^{-16}$ relative for
-# `float64`, $10^{-7}$ for `float32`. The absolute part covers the saturated
+# The tolerances follow the number format. One rounding step is worth about
+# $10^{-16}$ relative in `float64` and $10^{-7}$ in `float32`, and a function
+# of several operations may collect a few of them, so the check allows a
+# relative error of $10^{-12}$ in `float64` and $10^{-6}$ in `float32`, with
+# absolute parts of $10^{-15}$ and $10^{-7}$; the cell prints the values it
+# used. The absolute part covers the saturated
 # tails, where NumPy's derivative is a tiny positive number such as
 # $e^{-100}$ and the frameworks, which compute $\sigma(z)(1-\sigma(z))$ after
 # $\sigma(z)$ has rounded to 1, return exactly 0.
 
 # %%
-TOLERANCES = {"float64": {"rtol": 1e-12, "atol": 1e-15}, "float32": {"rtol": 1e-6, "atol": 1e-7}}
+TOLERANCES = {
+    "float64": {"rtol": 1e-12, "atol": 1e-15},
+    "float32": {"rtol": 1e-6, "atol": 1e-7},
+}
 
 for dtype, tol in TOLERANCES.items():
     for name, (ref_values, ref_grads) in numpy_results[dtype].items():
-        for framework, results in (("TensorFlow", tf_results), ("PyTorch", torch_results)):
+        for framework, results in (
+            ("TensorFlow", tf_results),
+            ("PyTorch", torch_results),
+        ):
             values, grads = results[dtype][name]
-            assert values.dtype == ref_values.dtype == np.dtype(dtype), (framework, name, values.dtype)
-            np.testing.assert_allclose(values, ref_values, **tol, err_msg=f"{framework} {name} values, {dtype}")
-            np.testing.assert_allclose(grads, ref_grads, **tol, err_msg=f"{framework} {name} gradients, {dtype}")
+            assert values.dtype == ref_values.dtype == np.dtype(dtype), (
+                framework,
+                name,
+                values.dtype,
+            )
+            np.testing.assert_allclose(
+                values,
+                ref_values,
+                **tol,
+                err_msg=f"{framework} {name} values, {dtype}",
+            )
+            np.testing.assert_allclose(
+                grads,
+                ref_grads,
+                **tol,
+                err_msg=f"{framework} {name} gradients, {dtype}",
+            )
     print(
-        f"{dtype}: NumPy, TensorFlow and PyTorch agree on values and gradients of relu, sigmoid, "
-        f"tanh and softmax (rtol={tol['rtol']:g}, atol={tol['atol']:g})"
+        f"{dtype}: NumPy, TensorFlow and PyTorch agree on values and gradients"
+        " of relu, sigmoid, tanh and softmax "
+        f"(rtol={tol['rtol']:g}, atol={tol['atol']:g})"
     )
 
 # %% [markdown]
@@ -371,22 +491,47 @@ schemes = {"sigmoid": "glorot", "tanh": "glorot", "relu": "he"}
 
 grad_norms = {}
 for name, scheme in schemes.items():
-    params = maths.init_mlp([WIDTH] * (DEPTH + 1) + [CLASSES], scheme=scheme, seed=2)
+    params = maths.init_mlp(
+        [WIDTH] * (DEPTH + 1) + [CLASSES], scheme=scheme, seed=2
+    )
     _, cache = maths.mlp_forward(params, x_deep, activation=name)
     grads = maths.mlp_backward(params, cache, y_deep)
-    grad_norms[name] = np.array([np.linalg.norm(grads[f"W{layer}"]) for layer in range(1, DEPTH + 2)])
+    grad_norms[name] = np.array(
+        [np.linalg.norm(grads[f"W{layer}"]) for layer in range(1, DEPTH + 2)]
+    )
 
 print("gradient norm of the first layer / gradient norm of the last layer")
 for name, norms in grad_norms.items():
     print(f"  {name:8s} {norms[0] / norms[-1]:.1e}")
-assert grad_norms["sigmoid"][0] / grad_norms["sigmoid"][-1] < 1e-6
+sigmoid_norms = grad_norms["sigmoid"]
+orders = np.log10(sigmoid_norms[-1] / sigmoid_norms[0])
+per_layer = (sigmoid_norms[-1] / sigmoid_norms[0]) ** (1 / DEPTH)
+print(
+    f"sigmoid: {orders:.0f} orders of magnitude from the last layer to the "
+    f"first, a factor of {per_layer:.1f} per layer on average"
+)
+for name in ("tanh", "relu"):
+    norms = grad_norms[name]
+    spread = np.log10(norms.max() / norms.min())
+    print(
+        f"{name}: largest / smallest layer gradient spans {spread:.2f} orders"
+    )
+    assert spread < 1, (name, spread)
+assert sigmoid_norms[0] / sigmoid_norms[-1] < 1e-6 and 4 <= per_layer < 5
 assert grad_norms["relu"][0] / grad_norms["relu"][-1] > 1e-2
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.8))
 markers = {"sigmoid": "o", "tanh": "s", "relu": "^"}
 for name, norms in grad_norms.items():
-    ax.semilogy(np.arange(1, DEPTH + 2), norms, marker=markers[name], color=COLOURS[name], lw=1.8, label=name)
+    ax.semilogy(
+        np.arange(1, DEPTH + 2),
+        norms,
+        marker=markers[name],
+        color=COLOURS[name],
+        lw=1.8,
+        label=name,
+    )
 ax.set_xlabel("layer (1 = next to the input)")
 ax.set_ylabel(r"$\|\partial L / \partial W_\ell\|$")
 ax.set_xticks(range(1, DEPTH + 2, 2))
@@ -398,10 +543,11 @@ plt.show()
 # %% [markdown]
 # **Figure 1.3.** Size of the weight gradient in each layer of a 20-hidden-layer
 # network after one backward pass, on a logarithmic scale. With sigmoid (red
-# circles) the gradient falls by a factor of about 4 per layer, 13 orders of
-# magnitude in all, so the first layers barely learn. With tanh (green squares),
-# whose derivative is 1 at zero, and with ReLU and He initialisation (blue
-# triangles), it stays within about one order of magnitude across all layers.
+# circles) the gradient falls by a factor of between 4 and 5 per layer, the
+# number of orders of magnitude printed above in all, so the first layers
+# barely learn. With tanh (green squares), whose derivative is 1 at zero, and
+# with ReLU and He initialisation (blue triangles), it stays within one order
+# of magnitude across all layers (the cell above asserts it).
 
 # %% [markdown]
 # ## Explore the functions
@@ -414,26 +560,53 @@ plt.show()
 
 
 # %%
-def draw_activation(ax, name, w, b, show_derivative=True, colour=None, label=None):
+def draw_activation(
+    ax, name, w, b, show_derivative=True, colour=None, label=None
+):
     fn, grad = maths.ACTIVATIONS[name]
     z = np.linspace(-6, 6, 401)
-    ax.plot(z, fn(w * z + b), color=colour or COLOURS[name], lw=2, label=label or f"{name}({w:g} z + {b:g})")
+    ax.plot(
+        z,
+        fn(w * z + b),
+        color=colour or COLOURS[name],
+        lw=2,
+        label=label or f"{name}({w:g} z + {b:g})",
+    )
     if show_derivative:
-        ax.plot(z, w * grad(w * z + b), color=OKABE_ITO["black"], lw=1.4, ls="--", label="derivative")
+        ax.plot(
+            z,
+            w * grad(w * z + b),
+            color=OKABE_ITO["black"],
+            lw=1.4,
+            ls="--",
+            label="derivative",
+        )
     ax.set_xlabel("z")
     ax.grid(alpha=0.3)
 
 
-function_menu = widgets.Dropdown(options=["relu", "sigmoid", "tanh"], value="sigmoid", description="function")
-weight_slider = widgets.FloatSlider(value=1.0, min=-5.0, max=5.0, step=0.1, description="weight w")
-bias_slider = widgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.1, description="bias b")
+function_menu = widgets.Dropdown(
+    options=["relu", "sigmoid", "tanh"], value="sigmoid", description="function"
+)
+weight_slider = widgets.FloatSlider(
+    value=1.0, min=-5.0, max=5.0, step=0.1, description="weight w"
+)
+bias_slider = widgets.FloatSlider(
+    value=0.0, min=-5.0, max=5.0, step=0.1, description="bias b"
+)
 derivative_box = widgets.Checkbox(value=True, description="show derivative")
 picture = widgets.Image(format="png")
 
 
 def redraw(change=None):
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    draw_activation(ax, function_menu.value, weight_slider.value, bias_slider.value, derivative_box.value)
+    draw_activation(
+        ax,
+        function_menu.value,
+        weight_slider.value,
+        bias_slider.value,
+        derivative_box.value,
+    )
     ax.set_ylim(-1.5, 3)
     ax.legend(frameon=False, loc="upper left")
     buffer = io.BytesIO()
@@ -445,13 +618,25 @@ def redraw(change=None):
 for control in (function_menu, weight_slider, bias_slider, derivative_box):
     control.observe(redraw, names="value")
 
-explorer = widgets.VBox([widgets.HBox([function_menu, derivative_box]), weight_slider, bias_slider, picture])
+explorer = widgets.VBox(
+    [
+        widgets.HBox([function_menu, derivative_box]),
+        weight_slider,
+        bias_slider,
+        picture,
+    ]
+)
 display(explorer)
 redraw()
 
 # %%
 gains = (0.5, 1.0, 2.0, 5.0)
-gain_colours = [OKABE_ITO["sky blue"], OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["vermillion"]]
+gain_colours = [
+    OKABE_ITO["sky blue"],
+    OKABE_ITO["blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["vermillion"],
+]
 styles = ["-", "--", "-.", ":"]
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharex=True)
 for ax, name in zip(axes, ("relu", "sigmoid", "tanh")):
@@ -483,7 +668,9 @@ plt.show()
 # $z = -1000$. NumPy warns about the overflow and happens to return the right
 # answer, 0, because $1/\infty = 0$. The algebraically equal form
 # `np.exp(z) / (1 + np.exp(z))` gives `nan` for large positive $z$
-# ($\infty/\infty$). In `float32` the trouble starts at $|z| \approx 89$.
+# ($\infty/\infty$). In `float32` the trouble starts where $e^{|z|}$ passes the
+# largest `float32`, at $|z| = \ln(3.4 \times 10^{38})$, printed below.
+
 
 # %%
 def naive_sigmoid(z):
@@ -494,15 +681,25 @@ def naive_sigmoid_other_form(z):
     return np.exp(z) / (1 + np.exp(z))
 
 
-for z_value, dtype in ((-1000.0, np.float64), (1000.0, np.float64), (-100.0, np.float32), (100.0, np.float32)):
+print(
+    f"float32 exp overflows above z = ln(max float32) = {np.log(F32.max):.2f}"
+)
+CASES = [(-1000.0, np.float64), (1000.0, np.float64)]
+CASES += [(-100.0, np.float32), (100.0, np.float32)]
+for z_value, dtype in CASES:
     z_arr = np.array([z_value], dtype=dtype)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        first, second = naive_sigmoid(z_arr)[0], naive_sigmoid_other_form(z_arr)[0]
+        first, second = (
+            naive_sigmoid(z_arr)[0],
+            naive_sigmoid_other_form(z_arr)[0],
+        )
     messages = sorted({str(w.message) for w in caught})
     print(
-        f"z = {z_value:7.1f} ({np.dtype(dtype).name}): 1/(1+e^-z) = {first:.3g}, e^z/(1+e^z) = {second:.3g}, "
-        f"course_utils.maths.sigmoid = {maths.sigmoid(z_arr)[0]:.3g}; warnings: {messages or 'none'}"
+        f"z = {z_value:7.1f} ({np.dtype(dtype).name}): "
+        f"1/(1+e^-z) = {first:.3g}, e^z/(1+e^z) = {second:.3g}, "
+        f"course_utils.maths.sigmoid = {maths.sigmoid(z_arr)[0]:.3g}; "
+        f"warnings: {messages or 'none'}"
     )
 
 # %% [markdown]
@@ -512,7 +709,8 @@ for z_value, dtype in ((-1000.0, np.float64), (1000.0, np.float64), (-100.0, np.
 # $\sigma(z)(1-\sigma(z))$ returns exactly 0. A `float32` number has 24
 # significant bits: $1 + \varepsilon$ rounds to 1 once $\varepsilon < 2^{-24}$,
 # so $1/(1 + e^{-z})$ is exactly 1 for $z > 24 \ln 2 \approx 16.6$. (tanh gets
-# there near $z \approx 9$; the exact point depends on the library.) Both
+# there sooner, at the point printed below for NumPy's `float32` tanh; the
+# exact point depends on the library.) Both
 # frameworks then report a gradient of 0, although the true value is positive:
 # a unit pushed this far into saturation stops learning in `float32`.
 
@@ -522,14 +720,20 @@ first_one = z32[np.argmax(maths.sigmoid(z32) == 1)]
 predicted = 24 * np.log(2)
 assert abs(first_one - predicted) < 0.05, first_one
 print(f"float32 sigmoid(z) is exactly 1 from z ≈ {predicted:.1f} (24 ln 2)")
-print(f"true derivative of the sigmoid at z = 20: {maths.sigmoid_grad(20.0):.3e}")
+tanh_one = z32[np.argmax(np.tanh(z32) == 1)]
+assert 5 < tanh_one < predicted
+print(f"NumPy's float32 tanh(z) is exactly 1 from z ≈ {tanh_one:.1f}")
+print(
+    f"true derivative of the sigmoid at z = 20: {maths.sigmoid_grad(20.0):.3e}"
+)
 
 # %% tags=["tensorflow"]
 z20 = tf.constant([20.0], dtype=tf.float32)
 with tf.GradientTape() as tape:
     tape.watch(z20)
     y20 = tf.math.sigmoid(z20)
-print(f"TensorFlow float32 gradient of the sigmoid at z = 20: {tape.gradient(y20, z20).numpy()[0]:g}")
+tf_grad20 = tape.gradient(y20, z20).numpy()[0]
+print(f"TensorFlow float32 gradient of the sigmoid at z = 20: {tf_grad20:g}")
 
 # %% tags=["pytorch"]
 z20 = torch.tensor([20.0], dtype=torch.float32, requires_grad=True)
@@ -554,8 +758,14 @@ params["b1"][0] = -5.0
 _, cache = maths.mlp_forward(params, x_small, activation="relu")
 grads = maths.mlp_backward(params, cache, y_small)
 active = (cache.pre_activations[0] > 0).mean(axis=0)
-print("fraction of examples on which each hidden unit is active:", np.round(active, 2))
-print("gradient of the weights into each hidden unit (column norms):", np.round(np.linalg.norm(grads["W1"], axis=0), 4))
+print(
+    "fraction of examples on which each hidden unit is active:",
+    np.round(active, 2),
+)
+print(
+    "gradient of the weights into each hidden unit (column norms):",
+    np.round(np.linalg.norm(grads["W1"], axis=0), 4),
+)
 assert active[0] == 0 and not grads["W1"][:, 0].any()
 
 # %% [markdown]

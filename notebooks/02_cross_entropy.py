@@ -15,9 +15,10 @@
 # %% [markdown]
 # # Lesson 2: Cross-entropy
 #
-# **Article section covered:** section 4, *cross-entropy loss*
-# $H(p, q) = -\sum_i p(i) \log q(i)$, and the loss functions used by the MNIST
-# example of section 5, including a flaw in its PyTorch code.
+# **Article section covered:** §4.2, the cross-entropy loss
+# $H(p, q) = -\sum_i p(i) \log q(i)$, and the loss functions of its two MNIST
+# listings (§4.2.1 in TensorFlow, §4.2.2 in PyTorch), including a flaw in the
+# PyTorch code.
 #
 # **After this lesson you can**
 #
@@ -43,8 +44,10 @@ import math
 import os
 import warnings
 
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # no C++ log lines from TensorFlow (they carry timestamps)
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # no oneDNN start-up notice, and no reordered float sums
+# No C++ log lines from TensorFlow (they carry timestamps); no oneDNN
+# start-up notice, and no reordered floating-point sums.
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -52,7 +55,8 @@ import numpy as np
 import course_utils
 from course_utils import maths
 
-from course_utils.plotting import OKABE_ITO  # colour-blind-safe palette, shared by all lessons
+# A colour-blind-safe palette, shared by all lessons
+from course_utils.plotting import OKABE_ITO
 
 # %% tags=["tensorflow"]
 import tensorflow as tf
@@ -60,7 +64,9 @@ import tensorflow as tf
 # %% tags=["pytorch"]
 import torch
 import torch.nn as nn
-import torch.nn.functional as F  # the import the article's PyTorch code leaves out
+
+# The import that the article's PyTorch code leaves out:
+import torch.nn.functional as F
 
 # %%
 print("seeded:", course_utils.seed_everything(0))
@@ -94,6 +100,30 @@ course_utils.versions()
 # \frac{\partial H}{\partial z_j} = \operatorname{softmax}(\mathbf{z})_j - p_j .
 # $$
 #
+# ### Where $\operatorname{softmax}(\mathbf{z}) - p$ comes from
+#
+# Write $s = \operatorname{softmax}(\mathbf{z})$ and let $p$ be any target
+# distribution ($\sum_i p_i = 1$). Step by step:
+#
+# 1. $\log s_i = z_i - \operatorname{LSE}(\mathbf{z})$, so
+#    $H = -\sum_i p_i \log s_i = -\sum_i p_i z_i + \operatorname{LSE}(\mathbf{z}) \sum_i p_i
+#    = -\sum_i p_i z_i + \operatorname{LSE}(\mathbf{z})$.
+# 2. The first term is linear in $\mathbf{z}$:
+#    $\partial \bigl(-\sum_i p_i z_i\bigr) / \partial z_j = -p_j$.
+# 3. The chain rule through the logarithm gives
+#    $\partial \operatorname{LSE}(\mathbf{z}) / \partial z_j
+#    = \frac{1}{\sum_k e^{z_k}} \cdot \frac{\partial}{\partial z_j} \sum_k e^{z_k}
+#    = \frac{e^{z_j}}{\sum_k e^{z_k}} = s_j$.
+# 4. Adding the two: $\partial H / \partial z_j = s_j - p_j$.
+#
+# The same result follows from the softmax Jacobian of Lesson 1,
+# $\partial s_i / \partial z_j = s_i(\delta_{ij} - s_j)$:
+# $\partial H / \partial z_j = -\sum_i \frac{p_i}{s_i}\, s_i (\delta_{ij} - s_j)
+# = -p_j + s_j \sum_i p_i = s_j - p_j$. Step 1 needed $\sum_i p_i = 1$, and so
+# does this: for targets that do not sum to 1 the gradient is
+# $s_j \sum_i p_i - p_j$. For a batch, the mean over $N$ examples divides each
+# row by $N$. The numerical check after the worked example confirms the formula.
+#
 # The loss of a batch is the mean over its examples. Since
 # $H(p, q) = H(p) + D_{\mathrm{KL}}(p \,\|\, q)$ and $H(p)$ does not depend on
 # the model, minimising the cross-entropy minimises the Kullback-Leibler
@@ -121,8 +151,23 @@ hand = {"sum of exponentials": 11.212509, "q[0]": 0.659001, "loss": 0.417030}
 np.testing.assert_allclose(exps.sum(), hand["sum of exponentials"], atol=5e-7)
 np.testing.assert_allclose(q[0], hand["q[0]"], atol=5e-7)
 np.testing.assert_allclose([loss_from_q, loss_from_z], hand["loss"], atol=5e-7)
+print("exp(z) =", np.round(exps, 6), " sum =", round(float(exps.sum()), 6))
 print("q =", np.round(q, 6))
-print(f"-ln q[0] = {loss_from_q:.6f}; -z[0] + ln sum(exp(z)) = {loss_from_z:.6f}; hand: {hand['loss']:.6f}")
+print(f"ln sum(exp(z)) = {np.log(exps.sum()):.6f}")
+print(
+    f"-ln q[0] = {loss_from_q:.6f}; -z[0] + ln sum(exp(z)) = {loss_from_z:.6f};"
+    f" hand: {hand['loss']:.6f}"
+)
+
+# The gradient derived above, against central differences of the loss
+analytic_grad = q - np.eye(3)[0]
+numeric_grad = maths.numerical_gradient(
+    lambda logits: -logits[0] + maths.logsumexp(logits), z.copy(), h=1e-6
+)
+gradient_error = maths.relative_error(analytic_grad, numeric_grad)
+assert gradient_error < 1e-8, gradient_error
+print("dH/dz = softmax(z) - y =", np.round(analytic_grad, 6))
+print(f"central differences agree: relative error {gradient_error:.1e} < 1e-8")
 
 # %% [markdown]
 # ## NumPy reference
@@ -133,12 +178,16 @@ print(f"-ln q[0] = {loss_from_q:.6f}; -z[0] + ln sum(exp(z)) = {loss_from_z:.6f}
 # confidently wrong.
 
 # %%
-LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.2, 1.1, 1.0]])
+LOGITS = np.array(
+    [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.2, 1.1, 1.0]]
+)
 LABELS = np.array([0, 0, 2, 1])
 ONE_HOT = np.eye(3)[LABELS]
 PROBS = maths.softmax(LOGITS)
 
-per_example = maths.cross_entropy(LABELS, LOGITS, from_logits=True, reduction="none")
+per_example = maths.cross_entropy(
+    LABELS, LOGITS, from_logits=True, reduction="none"
+)
 reference = maths.cross_entropy(LABELS, LOGITS, from_logits=True)
 variants = {
     "labels, probabilities": maths.cross_entropy(LABELS, PROBS),
@@ -165,9 +214,15 @@ for name, value in variants.items():
 
 # %% tags=["tensorflow"]
 keras_losses = {
-    "CategoricalCrossentropy, probabilities": (tf.keras.losses.CategoricalCrossentropy(dtype="float64"), ONE_HOT, PROBS),
+    "CategoricalCrossentropy, probabilities": (
+        tf.keras.losses.CategoricalCrossentropy(dtype="float64"),
+        ONE_HOT,
+        PROBS,
+    ),
     "CategoricalCrossentropy, from_logits": (
-        tf.keras.losses.CategoricalCrossentropy(from_logits=True, dtype="float64"),
+        tf.keras.losses.CategoricalCrossentropy(
+            from_logits=True, dtype="float64"
+        ),
         ONE_HOT,
         LOGITS,
     ),
@@ -177,12 +232,17 @@ keras_losses = {
         PROBS,
     ),
     "SparseCategoricalCrossentropy, from_logits": (
-        tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64"),
+        tf.keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, dtype="float64"
+        ),
         LABELS,
         LOGITS,
     ),
 }
-tf_values = {name: float(loss(targets, inputs)) for name, (loss, targets, inputs) in keras_losses.items()}
+tf_values = {
+    name: float(loss(targets, inputs))
+    for name, (loss, targets, inputs) in keras_losses.items()
+}
 for name, value in tf_values.items():
     print(f"{name:46s} {value:.6f}")
 
@@ -190,9 +250,15 @@ for name, value in tf_values.items():
 logits_t = torch.tensor(LOGITS, dtype=torch.float64)
 labels_t = torch.tensor(LABELS)
 torch_values = {
-    "CrossEntropyLoss, logits + labels": nn.CrossEntropyLoss()(logits_t, labels_t).item(),
-    "CrossEntropyLoss, logits + one-hot": nn.CrossEntropyLoss()(logits_t, torch.tensor(ONE_HOT)).item(),
-    "NLLLoss, log_softmax + labels": nn.NLLLoss()(F.log_softmax(logits_t, dim=1), labels_t).item(),
+    "CrossEntropyLoss, logits + labels": nn.CrossEntropyLoss()(
+        logits_t, labels_t
+    ).item(),
+    "CrossEntropyLoss, logits + one-hot": nn.CrossEntropyLoss()(
+        logits_t, torch.tensor(ONE_HOT)
+    ).item(),
+    "NLLLoss, log_softmax + labels": nn.NLLLoss()(
+        F.log_softmax(logits_t, dim=1), labels_t
+    ).item(),
 }
 for name, value in torch_values.items():
     print(f"{name:46s} {value:.6f}")
@@ -203,14 +269,22 @@ for name, value in torch_values.items():
 # %%
 RTOL = 1e-12
 for name, value in {**tf_values, **torch_values}.items():
-    assert math.isclose(value, reference, rel_tol=RTOL), (name, value, reference)
-print(f"all {len(tf_values) + len(torch_values)} framework losses equal NumPy's {reference:.6f} (rtol={RTOL:g})")
+    assert math.isclose(value, reference, rel_tol=RTOL), (
+        name,
+        value,
+        reference,
+    )
+print(
+    f"all {len(tf_values) + len(torch_values)} framework losses equal NumPy's "
+    f"{reference:.6f} (rtol={RTOL:g})"
+)
 
 # %% [markdown]
 # ## Numerical stability
 #
 # Taken literally, the formula exponentiates the logits. $e^{z}$ overflows
-# `float64` for $z > 709.8$ and `float32` for $z > 88.7$; then softmax divides
+# once $z$ passes the logarithm of the largest number of the format (printed
+# below: about 709.8 for `float64`, 88.7 for `float32`); then softmax divides
 # $\infty$ by $\infty$ and returns `nan`. Very negative logits underflow to a
 # probability of exactly 0, whose logarithm is $-\infty$. Logits this large are
 # not exotic: they appear whenever a model becomes very confident, or early in
@@ -227,9 +301,14 @@ print(f"all {len(tf_values) + len(torch_values)} framework losses equal NumPy's 
 # rounded-away probability.
 
 # %%
+for dtype in (np.float64, np.float32):
+    limit = np.log(np.finfo(dtype).max)
+    print(f"exp overflows {np.dtype(dtype).name} above z = {limit:.1f}")
 BIG_LOGITS = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]])
 BIG_LABELS = np.array([0, 0])
-BIG_EXPECTED = np.array([0.0, 2000.0])  # -z_y + max(z): the other terms of the sum are below e^-1000
+BIG_EXPECTED = np.array(
+    [0.0, 2000.0]
+)  # -z_y + max(z): the other terms of the sum are below e^-1000
 
 
 def naive_cross_entropy(labels, logits):
@@ -242,29 +321,41 @@ for dtype, scale in ((np.float64, 1.0), (np.float32, 0.1)):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         naive = naive_cross_entropy(BIG_LABELS, logits)
-    stable = maths.cross_entropy(BIG_LABELS, logits, from_logits=True, reduction="none")
-    np.testing.assert_allclose(stable, BIG_EXPECTED * scale, rtol=1e-7, atol=1e-12)
+    stable = maths.cross_entropy(
+        BIG_LABELS, logits, from_logits=True, reduction="none"
+    )
+    np.testing.assert_allclose(
+        stable, BIG_EXPECTED * scale, rtol=1e-7, atol=1e-12
+    )
     print(f"{np.dtype(dtype).name}, logits up to {1000 * scale:g}:")
-    print(f"  naive : {naive}   warnings: {sorted({str(w.message) for w in caught})}")
+    print(
+        f"  naive : {naive}   warnings: "
+        f"{sorted({str(w.message) for w in caught})}"
+    )
     print(f"  stable: {stable}")
 
 # %% [markdown]
 # Both frameworks use the stable form when they are given logits:
 
 # %% tags=["tensorflow"]
-tf_big = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None, dtype="float64")(
-    BIG_LABELS, BIG_LOGITS
-).numpy()
+tf_big = tf.keras.losses.SparseCategoricalCrossentropy(
+    from_logits=True, reduction=None, dtype="float64"
+)(BIG_LABELS, BIG_LOGITS).numpy()
 print("Keras, from_logits=True:", tf_big)
 
 # %% tags=["pytorch"]
-torch_big = nn.CrossEntropyLoss(reduction="none")(torch.tensor(BIG_LOGITS), torch.tensor(BIG_LABELS)).numpy()
+torch_big = nn.CrossEntropyLoss(reduction="none")(
+    torch.tensor(BIG_LOGITS), torch.tensor(BIG_LABELS)
+).numpy()
 print("PyTorch CrossEntropyLoss:", torch_big)
 
 # %%
 np.testing.assert_allclose(tf_big, BIG_EXPECTED, rtol=1e-12, atol=1e-12)
 np.testing.assert_allclose(torch_big, BIG_EXPECTED, rtol=1e-12, atol=1e-12)
-print("TensorFlow and PyTorch give the exact losses [0, 2000] for logits of ±1000 (rtol=1e-12, atol=1e-12)")
+print(
+    "TensorFlow and PyTorch give the exact losses [0, 2000] for logits of "
+    "±1000 (rtol=1e-12, atol=1e-12)"
+)
 
 # %% [markdown]
 # ## Pitfalls
@@ -285,13 +376,19 @@ print("TensorFlow and PyTorch give the exact losses [0, 2000] for logits of ±10
 
 # %%
 double = maths.cross_entropy(LABELS, maths.softmax(LOGITS), from_logits=True)
-print(f"loss on logits: {reference:.6f}; loss after a softmax too many: {double:.6f}")
+print(
+    f"loss on logits: {reference:.6f}; loss after a softmax too many: "
+    f"{double:.6f}"
+)
 for k in (3, 10):
     perfect = np.zeros((1, k))
     perfect[0, 0] = 1.0
     floor = maths.cross_entropy([0], perfect, from_logits=True)
     assert math.isclose(floor, math.log(1 + (k - 1) / math.e), rel_tol=1e-12)
-    print(f"{k:2d} classes: a perfect prediction passed through a second softmax still costs {floor:.4f}")
+    print(
+        f"{k:2d} classes: a perfect prediction passed through a second "
+        f"softmax still costs {floor:.4f}"
+    )
 
 # %% [markdown]
 # To see the slowdown, train the same softmax-regression classifier
@@ -305,22 +402,38 @@ for k in (3, 10):
 # %%
 (train_images, train_labels), _ = course_utils.load_mnist()
 N_TRAIN, STEPS, LEARNING_RATE = 1000, 60, 0.5
-x_mnist = course_utils.normalize_images(train_images[:N_TRAIN]).reshape(N_TRAIN, -1).astype(np.float64)
+x_mnist = (
+    course_utils.normalize_images(train_images[:N_TRAIN])
+    .reshape(N_TRAIN, -1)
+    .astype(np.float64)
+)
 y_mnist = train_labels[:N_TRAIN].astype(np.int64)
-print("inputs:", x_mnist.shape, x_mnist.dtype, " labels:", y_mnist.shape, " classes:", np.bincount(y_mnist).tolist())
+print(
+    "inputs:",
+    x_mnist.shape,
+    x_mnist.dtype,
+    " labels:",
+    y_mnist.shape,
+    " classes:",
+    np.bincount(y_mnist).tolist(),
+)
 
 
 # %% tags=["tensorflow"]
 def train_tf(softmax_first):
     W = tf.Variable(tf.zeros((784, 10), tf.float64))
     b = tf.Variable(tf.zeros(10, tf.float64))
-    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, dtype="float64"
+    )
     x, y = tf.constant(x_mnist), tf.constant(y_mnist)
     history = []
     for _ in range(STEPS):
         with tf.GradientTape() as tape:
             logits = x @ W + b
-            loss = loss_fn(y, tf.nn.softmax(logits) if softmax_first else logits)
+            loss = loss_fn(
+                y, tf.nn.softmax(logits) if softmax_first else logits
+            )
         grad_W, grad_b = tape.gradient(loss, [W, b])
         accuracy = np.mean(np.argmax(logits.numpy(), axis=1) == y_mnist)
         history.append((float(loss_fn(y, logits)), accuracy))
@@ -329,9 +442,15 @@ def train_tf(softmax_first):
     return np.array(history)
 
 
-tf_curves = {variant: train_tf(variant == "softmax first") for variant in ("logits", "softmax first")}
+tf_curves = {
+    variant: train_tf(variant == "softmax first")
+    for variant in ("logits", "softmax first")
+}
 for variant, history in tf_curves.items():
-    print(f"TensorFlow, {variant:13s}: loss {history[-1, 0]:.4f}, accuracy {history[-1, 1]:.3f} after {STEPS} steps")
+    print(
+        f"TensorFlow, {variant:13s}: loss {history[-1, 0]:.4f}, accuracy "
+        f"{history[-1, 1]:.3f} after {STEPS} steps"
+    )
 
 
 # %% tags=["pytorch"]
@@ -344,31 +463,56 @@ def train_torch(softmax_first):
     history = []
     for _ in range(STEPS):
         logits = x @ W + b
-        loss = loss_fn(torch.softmax(logits, dim=1) if softmax_first else logits, y)
+        loss = loss_fn(
+            torch.softmax(logits, dim=1) if softmax_first else logits, y
+        )
         optimizer.zero_grad()
         loss.backward()
         with torch.no_grad():
-            history.append((loss_fn(logits, y).item(), (logits.argmax(dim=1) == y).double().mean().item()))
+            history.append(
+                (
+                    loss_fn(logits, y).item(),
+                    (logits.argmax(dim=1) == y).double().mean().item(),
+                )
+            )
         optimizer.step()
     return np.array(history)
 
 
-torch_curves = {variant: train_torch(variant == "softmax first") for variant in ("logits", "softmax first")}
+torch_curves = {
+    variant: train_torch(variant == "softmax first")
+    for variant in ("logits", "softmax first")
+}
 for variant, history in torch_curves.items():
-    print(f"PyTorch,    {variant:13s}: loss {history[-1, 0]:.4f}, accuracy {history[-1, 1]:.3f} after {STEPS} steps")
+    print(
+        f"PyTorch,    {variant:13s}: loss {history[-1, 0]:.4f}, accuracy "
+        f"{history[-1, 1]:.3f} after {STEPS} steps"
+    )
 
 # %%
 for variant in tf_curves:
-    np.testing.assert_allclose(tf_curves[variant], torch_curves[variant], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        tf_curves[variant], torch_curves[variant], rtol=1e-9, atol=1e-12
+    )
 print("TensorFlow and PyTorch training curves agree step by step (rtol=1e-9)")
 logits_run, softmax_run = tf_curves["logits"], tf_curves["softmax first"]
 assert softmax_run[-1, 0] > logits_run[-1, 0] + 0.2
-print(f"step where the loss first drops below 0.6: logits {np.argmax(logits_run[:, 0] < 0.6)}, "
-      f"softmax first {'never' if not (softmax_run[:, 0] < 0.6).any() else np.argmax(softmax_run[:, 0] < 0.6)}")
+below = {name: run[:, 0] < 0.6 for name, run in tf_curves.items()}
+first_below = {
+    name: int(np.argmax(hit)) if hit.any() else "never"
+    for name, hit in below.items()
+}
+print(
+    "step where the loss first drops below 0.6: logits "
+    f"{first_below['logits']}, softmax first {first_below['softmax first']}"
+)
 
 # %%
 fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-styles = {"logits": (OKABE_ITO["blue"], "-"), "softmax first": (OKABE_ITO["vermillion"], "--")}
+styles = {
+    "logits": (OKABE_ITO["blue"], "-"),
+    "softmax first": (OKABE_ITO["vermillion"], "--"),
+}
 for variant, history in tf_curves.items():
     colour, style = styles[variant]
     ax_loss.plot(history[:, 0], color=colour, ls=style, lw=2, label=variant)
@@ -410,14 +554,18 @@ plt.show()
 
 # %%
 twice = maths.log_softmax(maths.log_softmax(LOGITS))
-np.testing.assert_allclose(twice, maths.log_softmax(LOGITS), rtol=1e-14, atol=1e-15)
+np.testing.assert_allclose(
+    twice, maths.log_softmax(LOGITS), rtol=1e-14, atol=1e-15
+)
 print("NumPy: log_softmax(log_softmax(z)) == log_softmax(z) (rtol=1e-14)")
 
 
 # %% tags=["tensorflow"]
 def tf_loss_and_grad(transform):
     logits = tf.constant(LOGITS)
-    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, dtype="float64"
+    )
     with tf.GradientTape() as tape:
         tape.watch(logits)
         loss = loss_fn(LABELS, transform(logits))
@@ -426,7 +574,10 @@ def tf_loss_and_grad(transform):
 
 tf_plain = tf_loss_and_grad(lambda z: z)
 tf_log_softmax_first = tf_loss_and_grad(lambda z: tf.nn.log_softmax(z, axis=1))
-print(f"Keras from_logits: on logits {tf_plain[0]:.6f}, on log_softmax(logits) {tf_log_softmax_first[0]:.6f}")
+print(
+    f"Keras from_logits: on logits {tf_plain[0]:.6f}, on log_softmax(logits) "
+    f"{tf_log_softmax_first[0]:.6f}"
+)
 
 
 # %% tags=["pytorch"]
@@ -438,9 +589,16 @@ def torch_loss_and_grad(transform, loss_fn=nn.CrossEntropyLoss()):
 
 
 torch_plain = torch_loss_and_grad(lambda z: z)
-torch_article = torch_loss_and_grad(lambda z: F.log_softmax(z, dim=1))  # what the article's code does
-torch_nll = torch_loss_and_grad(lambda z: F.log_softmax(z, dim=1), loss_fn=nn.NLLLoss())
-print(f"CrossEntropyLoss: on logits {torch_plain[0]:.6f}, on log_softmax(logits) {torch_article[0]:.6f}")
+torch_article = torch_loss_and_grad(
+    lambda z: F.log_softmax(z, dim=1)
+)  # what the article's code does
+torch_nll = torch_loss_and_grad(
+    lambda z: F.log_softmax(z, dim=1), loss_fn=nn.NLLLoss()
+)
+print(
+    f"CrossEntropyLoss: on logits {torch_plain[0]:.6f}, on "
+    f"log_softmax(logits) {torch_article[0]:.6f}"
+)
 print(f"NLLLoss on log_softmax(logits): {torch_nll[0]:.6f}")
 
 # %%
@@ -453,8 +611,13 @@ for name, (value, grad) in {
     "PyTorch, log_softmax + NLLLoss": torch_nll,
 }.items():
     assert math.isclose(value, reference, rel_tol=1e-12), name
-    np.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15, err_msg=name)
-print("same loss and same gradient (softmax - one_hot) / N in all five cases (rtol=1e-12)")
+    np.testing.assert_allclose(
+        grad, expected_grad, rtol=1e-12, atol=1e-15, err_msg=name
+    )
+print(
+    "same loss and same gradient (softmax - one_hot) / N in all five cases "
+    "(rtol=1e-12)"
+)
 
 # %% [markdown]
 # ### 3. The wrong kind of input fails silently
@@ -462,20 +625,41 @@ print("same loss and same gradient (softmax - one_hot) / N in all five cases (rt
 # Neither library can tell logits from probabilities from log-probabilities:
 # they are all just arrays of numbers. Given the wrong kind, both return a
 # number and no error. Keras with the default `from_logits=False` clips the
-# logits into $[10^{-7}, 1 - 10^{-7}]$ and treats what is left as probabilities;
-# `NLLLoss` given probabilities returns $-q_y$, a *negative* "loss".
+# logits into $[10^{-7}, 1 - 10^{-7}]$, then divides each row by its sum so
+# that it adds up to 1, and only then takes the logarithm of the true class's
+# share; the cell below computes both the clipped-and-renormalised value,
+# which Keras returns, and the clipped value alone. `NLLLoss` given
+# probabilities returns $-q_y$, a *negative* "loss".
 
 # %% tags=["tensorflow"]
-wrong_tf = float(tf.keras.losses.SparseCategoricalCrossentropy(dtype="float64")(LABELS, LOGITS))
-print(f"Keras, logits passed as probabilities: {wrong_tf:.6f} (correct: {reference:.6f})")
+keras_sparse = tf.keras.losses.SparseCategoricalCrossentropy(dtype="float64")
+wrong_tf = float(keras_sparse(LABELS, LOGITS))
+print(
+    f"Keras, logits passed as probabilities: {wrong_tf:.6f}"
+    f" (correct: {reference:.6f})"
+)
 
 # %% tags=["pytorch"]
 wrong_torch = nn.NLLLoss()(torch.softmax(logits_t, dim=1), labels_t).item()
-print(f"NLLLoss, probabilities passed as log-probabilities: {wrong_torch:.6f} (correct: {reference:.6f})")
+print(
+    f"NLLLoss, probabilities passed as log-probabilities: {wrong_torch:.6f} "
+    f"(correct: {reference:.6f})"
+)
 
 # %%
 assert abs(wrong_tf - reference) > 0.1 and wrong_torch < 0
-np.testing.assert_allclose(wrong_torch, -PROBS[np.arange(4), LABELS].mean(), rtol=1e-12)
+rows = np.arange(len(LABELS))
+clipped = np.clip(LOGITS, 1e-7, 1 - 1e-7)
+clip_only = -np.log(clipped[rows, LABELS]).mean()
+clip_renormalise = -np.log(clipped[rows, LABELS] / clipped.sum(axis=1)).mean()
+np.testing.assert_allclose(wrong_tf, clip_renormalise, rtol=1e-12)
+assert abs(wrong_tf - clip_only) > 0.1
+print(
+    f"clip, then renormalise: {clip_renormalise:.6f} (what Keras returns);"
+    f" clip alone: {clip_only:.6f}"
+)
+q_true_class = PROBS[rows, LABELS]
+np.testing.assert_allclose(wrong_torch, -q_true_class.mean(), rtol=1e-12)
 print("both are wrong, and NLLLoss on probabilities is exactly -mean(q_y)")
 
 # %% [markdown]
@@ -499,23 +683,34 @@ BIN_LOGITS = np.array([-4.0, -1.0, 0.0, 0.5, 3.0, 8.0])
 BIN_TARGETS = np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0])
 BIN_PROBS = maths.sigmoid(BIN_LOGITS)
 
-bce_reference = maths.binary_cross_entropy(BIN_TARGETS, BIN_LOGITS, from_logits=True)
+bce_reference = maths.binary_cross_entropy(
+    BIN_TARGETS, BIN_LOGITS, from_logits=True
+)
 bce_from_probs = maths.binary_cross_entropy(BIN_TARGETS, BIN_PROBS)
 two_class = maths.cross_entropy(
-    BIN_TARGETS.astype(int), np.stack([np.zeros_like(BIN_LOGITS), BIN_LOGITS], axis=1), from_logits=True
+    BIN_TARGETS.astype(int),
+    np.stack([np.zeros_like(BIN_LOGITS), BIN_LOGITS], axis=1),
+    from_logits=True,
 )
 assert math.isclose(bce_from_probs, bce_reference, rel_tol=1e-12)
 assert math.isclose(two_class, bce_reference, rel_tol=1e-12)
-print(f"BCE from logits {bce_reference:.6f}; from probabilities {bce_from_probs:.6f}; "
-      f"as 2-class cross-entropy {two_class:.6f}")
+print(
+    f"BCE from logits {bce_reference:.6f}; from probabilities "
+    f"{bce_from_probs:.6f}; "
+    f"as 2-class cross-entropy {two_class:.6f}"
+)
 
 # %% tags=["tensorflow"]
 tf_bce = {
     "BinaryCrossentropy, probabilities": float(
-        tf.keras.losses.BinaryCrossentropy(dtype="float64")(BIN_TARGETS[:, None], BIN_PROBS[:, None])
+        tf.keras.losses.BinaryCrossentropy(dtype="float64")(
+            BIN_TARGETS[:, None], BIN_PROBS[:, None]
+        )
     ),
     "BinaryCrossentropy, from_logits": float(
-        tf.keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")(BIN_TARGETS[:, None], BIN_LOGITS[:, None])
+        tf.keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")(
+            BIN_TARGETS[:, None], BIN_LOGITS[:, None]
+        )
     ),
 }
 for name, value in tf_bce.items():
@@ -523,8 +718,12 @@ for name, value in tf_bce.items():
 
 # %% tags=["pytorch"]
 torch_bce = {
-    "BCELoss, probabilities": nn.BCELoss()(torch.tensor(BIN_PROBS), torch.tensor(BIN_TARGETS)).item(),
-    "BCEWithLogitsLoss, logits": nn.BCEWithLogitsLoss()(torch.tensor(BIN_LOGITS), torch.tensor(BIN_TARGETS)).item(),
+    "BCELoss, probabilities": nn.BCELoss()(
+        torch.tensor(BIN_PROBS), torch.tensor(BIN_TARGETS)
+    ).item(),
+    "BCEWithLogitsLoss, logits": nn.BCEWithLogitsLoss()(
+        torch.tensor(BIN_LOGITS), torch.tensor(BIN_TARGETS)
+    ).item(),
 }
 for name, value in torch_bce.items():
     print(f"{name:36s} {value:.6f}")
@@ -532,7 +731,9 @@ for name, value in torch_bce.items():
 # %%
 for name, value in {**tf_bce, **torch_bce}.items():
     assert math.isclose(value, bce_reference, rel_tol=1e-12), (name, value)
-print(f"all four framework losses equal NumPy's {bce_reference:.6f} (rtol=1e-12)")
+print(
+    f"all four framework losses equal NumPy's {bce_reference:.6f} (rtol=1e-12)"
+)
 
 # %% [markdown]
 # ### Where probabilities get clipped
@@ -540,21 +741,49 @@ print(f"all four framework losses equal NumPy's {bce_reference:.6f} (rtol=1e-12)
 # Losses that take probabilities cannot represent $-\log 0$, so both libraries
 # cap it, each differently: Keras clips the probability to $10^{-7}$ (a loss
 # of at most $-\ln 10^{-7} \approx 16.1$), and PyTorch's `BCELoss` clamps the
-# logarithm at $-100$. Above the cap the gradient is zero. Working with logits
-# avoids the cap altogether.
+# logarithm at $-100$. What the two do to the *gradient* differs. Keras clips
+# the probability itself, and a clipped value does not depend on its input,
+# so below the clip the gradient is exactly 0: a confidently wrong prediction
+# gets no signal to change. PyTorch computes the gradient with respect to $p$
+# from its own formula, $(p - y) / \max\bigl(p(1 - p), 10^{-12}\bigr)$, so at
+# $p = 0$ and $y = 1$ it returns $-10^{12}$, a step that can throw the weights
+# anywhere. The cells below measure both. Working with logits avoids the cap
+# and both problems.
 
 # %% tags=["tensorflow"]
-confident_and_wrong = np.array([[1e-12]])  # predicted probability of the true class 1
-tf_capped = float(tf.keras.losses.BinaryCrossentropy(dtype="float64")(np.array([[1.0]]), confident_and_wrong))
-print(f"Keras BinaryCrossentropy at p = 1e-12: {tf_capped:.4f} (true value {-math.log(1e-12):.4f})")
+# the predicted probability of the true class 1
+confident_and_wrong = tf.Variable([[1e-12]], dtype=tf.float64)
+keras_bce = tf.keras.losses.BinaryCrossentropy(dtype="float64")
+with tf.GradientTape() as tape:
+    tf_capped_loss = keras_bce(np.array([[1.0]]), confident_and_wrong)
+tf_capped = float(tf_capped_loss)
+tf_capped_grad = float(tape.gradient(tf_capped_loss, confident_and_wrong)[0, 0])
+print(
+    f"Keras BinaryCrossentropy at p = 1e-12: loss {tf_capped:.4f}"
+    f" (true value {-math.log(1e-12):.4f}), gradient dL/dp {tf_capped_grad:g}"
+)
 
 # %% tags=["pytorch"]
-torch_capped = nn.BCELoss()(torch.tensor([0.0], dtype=torch.float64), torch.tensor([1.0], dtype=torch.float64)).item()
-print(f"PyTorch BCELoss at p = 0: {torch_capped:.4f} (true value: infinite)")
+p_zero = torch.tensor([0.0], dtype=torch.float64, requires_grad=True)
+torch_capped_loss = nn.BCELoss()(
+    p_zero, torch.tensor([1.0], dtype=torch.float64)
+)
+torch_capped_loss.backward()
+torch_capped, torch_capped_grad = torch_capped_loss.item(), p_zero.grad.item()
+print(
+    f"PyTorch BCELoss at p = 0: loss {torch_capped:.4f} (true value: infinite),"
+    f" gradient dL/dp {torch_capped_grad:.4g}"
+)
 
 # %%
-assert math.isclose(tf_capped, -math.log(1e-7), rel_tol=1e-6) and torch_capped == 100.0
-print("Keras caps the loss at -ln(1e-7) = 16.1181, PyTorch's BCELoss at 100")
+assert math.isclose(tf_capped, -math.log(1e-7), rel_tol=1e-6)
+assert torch_capped == 100.0
+assert tf_capped_grad == 0.0 and torch_capped_grad == -1e12
+print(
+    f"Keras caps the loss at -ln(1e-7) = {-math.log(1e-7):.4f} and its"
+    f" gradient is {tf_capped_grad:g}; PyTorch's BCELoss caps the loss at"
+    f" {torch_capped:g} and its gradient is {torch_capped_grad:g}"
+)
 
 # %% [markdown]
 # ### The shape of the loss
@@ -568,12 +797,34 @@ print("Keras caps the loss at -ln(1e-7) = 16.1181, PyTorch's BCELoss at 100")
 # %%
 q_true = np.linspace(1e-3, 1, 500)
 fig, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.6))
-ax_loss.plot(q_true, -np.log(q_true), color=OKABE_ITO["blue"], lw=2.2, label=r"cross-entropy $-\log q_y$")
-ax_loss.plot(q_true, 0.5 * (1 - q_true) ** 2, color=OKABE_ITO["orange"], lw=2.2, ls="--", label=r"squared error $\frac{1}{2}(1-q_y)^2$")
+ax_loss.plot(
+    q_true,
+    -np.log(q_true),
+    color=OKABE_ITO["blue"],
+    lw=2.2,
+    label=r"cross-entropy $-\log q_y$",
+)
+ax_loss.plot(
+    q_true,
+    0.5 * (1 - q_true) ** 2,
+    color=OKABE_ITO["orange"],
+    lw=2.2,
+    ls="--",
+    label=r"squared error $\frac{1}{2}(1-q_y)^2$",
+)
 ax_loss.set_ylim(0, 5)
 ax_loss.set_ylabel("loss")
-ax_grad.plot(q_true, q_true - 1, color=OKABE_ITO["blue"], lw=2.2, label="cross-entropy")
-ax_grad.plot(q_true, -(1 - q_true) ** 2 * q_true, color=OKABE_ITO["orange"], lw=2.2, ls="--", label="squared error")
+ax_grad.plot(
+    q_true, q_true - 1, color=OKABE_ITO["blue"], lw=2.2, label="cross-entropy"
+)
+ax_grad.plot(
+    q_true,
+    -((1 - q_true) ** 2) * q_true,
+    color=OKABE_ITO["orange"],
+    lw=2.2,
+    ls="--",
+    label="squared error",
+)
 ax_grad.set_ylabel("gradient with respect to the logit")
 for ax in (ax_loss, ax_grad):
     ax.set_xlabel(r"predicted probability of the true class $q_y$")
@@ -598,8 +849,10 @@ plt.show()
 # `from course_utils.exercises import lesson2` (see the README, *For instructors*).
 #
 # 1. **By hand.** For logits $(0, 0, 0, 0)$, what is the cross-entropy whatever
-#    the label? Explain why this is the loss of an untrained network with zero
-#    weights, and check it against the first point of Figure 2.1 ($\ln 10$).
+#    the label? Generalise to $K$ equal logits, explain why this is the loss
+#    of an untrained network with zero weights, and check the case $K = 10$
+#    against the first point of Figure 2.1, whose classifier starts from zero
+#    weights and ten zero logits.
 # 2. **Soft labels.** Compute the loss of `LOGITS` against label-smoothed
 #    targets $(1 - \varepsilon)\,T + \varepsilon / K$ with $\varepsilon = 0.1$
 #    ($T$ one-hot, $K = 3$) in NumPy, then with

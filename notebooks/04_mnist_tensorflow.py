@@ -15,8 +15,8 @@
 # %% [markdown]
 # # Lesson 4: MNIST with Keras and TensorFlow
 #
-# **Article section covered:** section 5, *a handwritten-digit classifier in
-# TensorFlow* (the Keras listing: `Flatten`, `Dense(128, relu)`,
+# **Article section covered:** §4.2.1, the TensorFlow code: a
+# handwritten-digit classifier in Keras (`Flatten`, `Dense(128, relu)`,
 # `Dense(10, softmax)`, Adam, sparse categorical cross-entropy, 5 epochs).
 #
 # **After this lesson you can**
@@ -47,7 +47,8 @@ import time
 import warnings
 from pathlib import Path
 
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # no C++ log lines from TensorFlow (they carry timestamps)
+# No C++ log lines from TensorFlow (they carry timestamps)
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -55,9 +56,9 @@ import numpy as np
 import course_utils
 from course_utils import maths, mnist_models, plotting
 
-# Keras 3 warns that fit()'s default shuffle=True is ignored for a tf.data.Dataset,
-# even when you never passed it. Our datasets shuffle themselves, so this one
-# message says nothing useful here.
+# Keras 3 warns that fit()'s default shuffle=True is ignored for a
+# tf.data.Dataset, even when you never passed it. Our datasets shuffle
+# themselves, so this one message says nothing useful here.
 warnings.filterwarnings("ignore", message="`shuffle=True` was passed")
 
 # %% tags=["tensorflow"]
@@ -77,7 +78,16 @@ course_utils.versions()
 
 # %%
 (x_train, y_train), (x_test, y_test) = course_utils.load_mnist()
-print("training:", x_train.shape, x_train.dtype, " test:", x_test.shape, " labels:", y_train.dtype, np.unique(y_train))
+print(
+    "training:",
+    x_train.shape,
+    x_train.dtype,
+    " test:",
+    x_test.shape,
+    " labels:",
+    y_train.dtype,
+    np.unique(y_train),
+)
 
 # %% [markdown]
 # ## The idea
@@ -100,10 +110,32 @@ print("training:", x_train.shape, x_train.dtype, " test:", x_test.shape, " label
 # one-hot vectors.
 #
 # The optimizer is Adam: it keeps running averages of each parameter's
-# gradient, $\mathbf{m}$, and of its square, $\mathbf{v}$, and moves each
-# parameter by $\eta\, \hat{\mathbf{m}} / (\sqrt{\hat{\mathbf{v}}} + \epsilon)$
-# (the hats undo the averages' start-up bias), so every parameter gets a step
-# of roughly size $\eta$ whatever the scale of its gradient. The course lets
+# gradient $g$, $\mathbf{m} \leftarrow \beta_1 \mathbf{m} + (1 - \beta_1) g$,
+# and of its square, $\mathbf{v} \leftarrow \beta_2 \mathbf{v} + (1 - \beta_2) g^2$,
+# both starting at 0, so that at step $t$ they are too small by the factors
+# $1 - \beta_1^t$ and $1 - \beta_2^t$. Keras corrects for that in the step
+# size and moves each parameter by
+#
+# $$
+# \alpha_t \frac{\mathbf{m}}{\sqrt{\mathbf{v}} + \epsilon}, \qquad
+# \alpha_t = \eta\, \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t},
+# $$
+#
+# with $\beta_1 = 0.9$, $\beta_2 = 0.999$ and $\epsilon = 10^{-7}$ by default.
+# Up to $\epsilon$ this is $\eta\, \hat{\mathbf{m}} / \sqrt{\hat{\mathbf{v}}}$
+# with the bias-corrected averages $\hat{\mathbf{m}} = \mathbf{m}/(1 - \beta_1^t)$
+# and $\hat{\mathbf{v}} = \mathbf{v}/(1 - \beta_2^t)$, so every parameter gets
+# a step of roughly size $\eta$ whatever the scale of its gradient. PyTorch's
+# `torch.optim.Adam` writes the same update as
+# $\eta\, \hat{\mathbf{m}} / (\sqrt{\hat{\mathbf{v}}} + \epsilon)$, adding
+# $\epsilon$ after the correction. Dividing Keras' numerator and denominator
+# by $\sqrt{1 - \beta_2^t}$ shows that Keras' $\epsilon$ acts like
+# $\epsilon / \sqrt{1 - \beta_2^t}$ in PyTorch's form: the two agree only
+# when their epsilons differ by the factor $\sqrt{1 - \beta_2^t}$, which
+# changes from step to step (about 0.03 at the first step, and close to 1
+# after a few thousand). The cell below checks the Keras form on three steps.
+#
+# The course lets
 # the step size $\eta$ fall along half a cosine, from $\eta_0$ at the first
 # step to 0 at the last, $T$:
 #
@@ -114,22 +146,62 @@ print("training:", x_train.shape, x_train.dtype, " test:", x_test.shape, " label
 # which allows a bold start and a careful finish.
 
 # %%
-print("layer sizes:", mnist_models.layer_sizes(), " parameters:", f"{mnist_models.parameter_count():,}")
+print(
+    "layer sizes:",
+    mnist_models.layer_sizes(),
+    " parameters:",
+    f"{mnist_models.parameter_count():,}",
+)
+
+# %% tags=["tensorflow"]
+# Three Adam steps in Keras, against the two ways of writing the update. A
+# small gradient and a large epsilon make epsilon's place visible.
+LR, BETA1, BETA2, EPS, GRAD = 0.1, 0.9, 0.999, 1e-3, 1e-3
+variable = tf.Variable([1.0], dtype=tf.float64)
+adam = tf.keras.optimizers.Adam(
+    learning_rate=LR, beta_1=BETA1, beta_2=BETA2, epsilon=EPS
+)
+keras_form = pytorch_form = 1.0
+m = v = 0.0
+for t in range(1, 4):
+    adam.apply_gradients([(tf.constant([GRAD], tf.float64), variable)])
+    m = BETA1 * m + (1 - BETA1) * GRAD
+    v = BETA2 * v + (1 - BETA2) * GRAD**2
+    alpha = LR * np.sqrt(1 - BETA2**t) / (1 - BETA1**t)
+    keras_form -= alpha * m / (np.sqrt(v) + EPS)
+    m_hat, v_hat = m / (1 - BETA1**t), v / (1 - BETA2**t)
+    pytorch_form -= LR * m_hat / (np.sqrt(v_hat) + EPS)
+    print(
+        f"step {t}: Keras {variable.numpy()[0]:.6f}, Keras' formula"
+        f" {keras_form:.6f}, PyTorch's formula {pytorch_form:.6f},"
+        f" sqrt(1 - beta2^t) = {np.sqrt(1 - BETA2**t):.4f}"
+    )
+np.testing.assert_allclose(variable.numpy()[0], keras_form, rtol=1e-6)
+assert abs(keras_form - pytorch_form) > 1e-3
+print(
+    "Keras follows alpha * m / (sqrt(v) + eps) (rtol=1e-6), not PyTorch's form"
+)
 
 # %% [markdown]
 # ## The article's listing, and why it does not run
 #
 # The article loads MNIST with TensorFlow Datasets,
-# `tfds.load("mnist", split="train")`, builds the model with
-# `Flatten(input_shape=(28, 28))`, compiles it and calls `model.fit(ds, epochs=5)`.
-# TensorFlow Datasets is not part of this course's environment, but what it
-# returns is easy to build: a `tf.data.Dataset` of **one dictionary per
-# example**, `{"image": uint8 (28, 28, 1), "label": int64}`. Here is a small
-# one of exactly that form, made from the first 64 training digits.
+# `dataset, info = tfds.load('mnist', with_info=True)`, takes
+# `train_dataset = dataset['train']` and `test_dataset = dataset['test']`,
+# builds the model with `Flatten(input_shape=(28, 28))`, compiles it and
+# calls `model.fit` on `train_dataset` for 5 epochs. Its `test_dataset` is
+# never used, and nothing shuffles the training data. TensorFlow Datasets is
+# not part of this course's environment, but what `dataset['train']` holds is
+# easy to build: a `tf.data.Dataset` of **one dictionary per example**,
+# `{"image": uint8 (28, 28, 1), "label": int64}`. Here is a small one of
+# exactly that form, made from the first 64 training digits.
 
 # %% tags=["tensorflow"]
 article_ds = tf.data.Dataset.from_tensor_slices(
-    {"image": x_train[:64, :, :, np.newaxis], "label": y_train[:64].astype(np.int64)}
+    {
+        "image": x_train[:64, :, :, np.newaxis],
+        "label": y_train[:64].astype(np.int64),
+    }
 )
 print(article_ds.element_spec)
 
@@ -144,7 +216,11 @@ def article_model():
             tf.keras.layers.Dense(10, activation="softmax", name="fc2"),
         ]
     )
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -152,8 +228,12 @@ def article_model():
 # **Problem 1: the dataset yields dictionaries.** Keras expects
 # `(inputs, labels)` pairs. Given a dictionary, it takes the whole dictionary
 # as the model's input, both the image and the label, and has no labels at
-# all. (Keras 3 also warns, on the way, that `input_shape=` on a layer is the
-# old style; a `tf.keras.Input(shape=...)` first is the new one.)
+# all. The error comes from the step in which a Keras 3 model standardises
+# its inputs before any layer runs (`Functional._standardize_inputs`, which
+# `Sequential` goes through): the structure of the dictionary does not match
+# the model's single input. (Keras 3 also warns, on the way, that
+# `input_shape=` on a layer is the old style; a `tf.keras.Input(shape=...)`
+# first is the new one.)
 
 # %% tags=["tensorflow", "raises-exception"]
 article_model().fit(article_ds, epochs=5)
@@ -165,9 +245,10 @@ article_model().fit(article_ds, epochs=5)
 # shape (28, 28, 1). Keras treats the first axis as the batch, so it sees 28
 # "examples" of shape (28, 1), which flatten to 28 numbers instead of 784.
 
+
 # %% tags=["tensorflow"]
 def as_pair(example):
-    """A TFDS-style dictionary -> an (image, label) pair, unchanged otherwise."""
+    """A TFDS-style dictionary -> an (image, label) pair, else unchanged."""
     return example["image"], example["label"]
 
 
@@ -178,25 +259,50 @@ print(pairs.element_spec)
 article_model().fit(pairs, epochs=5)
 
 # %% [markdown]
-# **Problem 3: the input shape does not match.** Batch the pairs and Keras 3
-# trains without complaint, yet the batches are (batch, 28, 28, 1) while the
-# model declares (batch, 28, 28). It runs only because `Flatten` flattens
-# whatever it gets: swap `Flatten` for a layer that cares about shape and it
-# breaks, and the model's description of itself is wrong. A fourth, quieter
-# problem rides along: the pixels are still integers from 0 to 255, not
-# numbers in [0, 1], which makes the first steps far too large.
+# **Problem 3: the pixels are never scaled.** Batch the pairs and Keras 3
+# trains without complaint, but on integers from 0 to 255 instead of numbers
+# in [0, 1], which makes the first steps far too large.
+#
+# The batches are (batch, 28, 28, 1) while the model declares (batch, 28, 28),
+# and that mismatch is harmless, though not because `Flatten` flattens
+# whatever it gets. The same input standardisation as in Problem 1
+# (`Functional._adjust_input_rank`) compares each input's rank with the
+# declared one: one axis too many, and of size 1, is squeezed away before
+# any layer runs (one axis too few is added when the declared last axis is
+# 1). The cell shows it with a layer that does care about rank: `Permute`
+# swaps the two image axes and refuses a 4-D batch on its own, but inside a
+# model declared (batch, 28, 28) it receives the squeezed batch.
 
 # %% tags=["tensorflow"]
 batched = pairs.batch(32)
 print("the data:      ", batched.element_spec[0])
 print("the model says:", article_model().input_shape)
+images, _ = next(iter(batched))
+swap_axes = tf.keras.layers.Permute((2, 1))
+try:
+    swap_axes(images)
+except ValueError as error:
+    print(
+        f"Permute((2, 1)) alone on {tuple(images.shape)}:", type(error).__name__
+    )
+rank_sensitive = tf.keras.Sequential(
+    [tf.keras.Input(shape=(28, 28)), tf.keras.layers.Permute((2, 1))]
+)
+swapped = rank_sensitive(images)
+assert tuple(swapped.shape) == (32, 28, 28)
+print(
+    f"the same layer in a model declared (None, 28, 28): input"
+    f" {tuple(images.shape)} -> output {tuple(swapped.shape)}"
+)
 
 # %% [markdown]
 # **The repair** fixes each problem where it arises: one function turns a
-# dictionary into an `(image, label)` pair, drops the channel axis and scales
-# the pixels; `.batch(32)` makes batches (32 is the batch size `fit` picks by
+# dictionary into an `(image, label)` pair, scales the pixels and drops the
+# channel axis (so that the data has the shape the model declares, without
+# relying on Keras to squeeze it); `.batch(32)` makes batches (32 is the batch size `fit` picks by
 # itself when you give it arrays instead of a dataset); and the model starts
 # with a `tf.keras.Input` of the shape the data really has.
+
 
 # %% tags=["tensorflow"]
 def repair(example):
@@ -215,9 +321,15 @@ repaired_model = tf.keras.Sequential(
         tf.keras.layers.Dense(10, activation="softmax"),
     ]
 )
-repaired_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+repaired_model.compile(
+    optimizer="adam",
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
 small_history = repaired_model.fit(repaired_ds, epochs=5, verbose=0)
-print("data:", repaired_ds.element_spec[0], " model:", repaired_model.input_shape)
+print(
+    "data:", repaired_ds.element_spec[0], " model:", repaired_model.input_shape
+)
 assert all(np.isfinite(small_history.history["loss"]))
 print("the repaired listing trains for 5 epochs; every loss is finite:", True)
 
@@ -233,10 +345,17 @@ print("the repaired listing trains for 5 epochs; every loss is finite:", True)
 
 # %% tags=["tensorflow"]
 settings = tf_models.COURSE
-train_ds = tf_backend.make_dataset(x_train, y_train, batch_size=settings.batch_size, seed=0)
-test_ds = tf_backend.make_dataset(x_test, y_test, batch_size=1000, shuffle=False)
+train_ds = tf_backend.make_dataset(
+    x_train, y_train, batch_size=settings.batch_size, seed=0
+)
+test_ds = tf_backend.make_dataset(
+    x_test, y_test, batch_size=1000, shuffle=False
+)
 print(train_ds.element_spec)
-print(f"{len(train_ds)} training batches of {settings.batch_size}; {len(test_ds)} test batches")
+print(
+    f"{len(train_ds)} training batches of {settings.batch_size}; "
+    f"{len(test_ds)} test batches"
+)
 
 # %% [markdown]
 # ## The model and how it is trained
@@ -266,7 +385,10 @@ print(f"{len(train_ds)} training batches of {settings.batch_size}; {len(test_ds)
 
 # %% tags=["tensorflow"]
 print(settings)
-model = tf_models.compile_mlp(tf_models.build_mlp(), settings, steps_per_epoch=len(train_ds))
+model = tf_models.compile_mlp(
+    tf_models.build_mlp(), settings, steps_per_epoch=len(train_ds)
+)
+initial_kernel, initial_bias = (w.copy() for w in model.get_weights()[:2])
 model.summary()
 assert model.count_params() == mnist_models.parameter_count() == 101_770
 
@@ -281,14 +403,29 @@ assert model.count_params() == mnist_models.parameter_count() == 101_770
 # run, so nbval ignores this cell's output; the numbers that matter are asserted below.
 
 # %% tags=["tensorflow", "nbval-ignore-output"]
-timer = tf_models.EpochTimer()  # a Keras callback that records each epoch's seconds
-history = model.fit(train_ds, epochs=settings.epochs, validation_data=test_ds, callbacks=[timer], verbose=1)
+timer = (
+    tf_models.EpochTimer()
+)  # a Keras callback that records each epoch's seconds
+history = model.fit(
+    train_ds,
+    epochs=settings.epochs,
+    validation_data=test_ds,
+    callbacks=[timer],
+    verbose=1,
+)
 print()
 print("epoch  train loss  train acc  test loss  test acc  seconds")
 for epoch in range(settings.epochs):
     h = {key: values[epoch] for key, values in history.history.items()}
-    print(f"{epoch + 1:5d}  {h['loss']:10.4f}  {h['accuracy']:9.4f}  {h['val_loss']:9.4f}  {h['val_accuracy']:8.4f}  {timer.seconds[epoch]:7.2f}")
-print(f"{len(x_train) / np.median(timer.seconds):,.0f} training examples per second (median epoch)")
+    print(
+        f"{epoch + 1:5d}  {h['loss']:10.4f}  {h['accuracy']:9.4f}  "
+        f"{h['val_loss']:9.4f}  {h['val_accuracy']:8.4f}  "
+        f"{timer.seconds[epoch]:7.2f}"
+    )
+print(
+    f"{len(x_train) / np.median(timer.seconds):,.0f} training examples per "
+    "second (median epoch)"
+)
 
 # %% [markdown]
 # ### Check: test accuracy
@@ -319,9 +456,16 @@ keras_probabilities = model.predict(test_ds, verbose=0)
 TOLERANCE = 1e-5
 worst = float(np.abs(numpy_probabilities - keras_probabilities).max())
 assert worst < TOLERANCE, worst
-agree = float(np.mean(numpy_probabilities.argmax(axis=1) == keras_probabilities.argmax(axis=1)))
+agree = float(
+    np.mean(
+        numpy_probabilities.argmax(axis=1) == keras_probabilities.argmax(axis=1)
+    )
+)
 assert agree > 0.999, agree
-print(f"NumPy and Keras probabilities agree within {TOLERANCE:g} on all {len(x_test):,} test images")
+print(
+    f"NumPy and Keras probabilities agree within {TOLERANCE:g} on all "
+    f"{len(x_test):,} test images"
+)
 
 # %% [markdown]
 # ## Figures
@@ -330,7 +474,9 @@ print(f"NumPy and Keras probabilities agree within {TOLERANCE:g} on all {len(x_t
 # arrays, so Lesson 5 draws its PyTorch model with the same code.
 
 # %%
-fig = plotting.plot_learning_curves(history.history, title="Keras MLP on MNIST: loss and accuracy per epoch")
+fig = plotting.plot_learning_curves(
+    history.history, title="Keras MLP on MNIST: loss and accuracy per epoch"
+)
 plt.show()
 
 # %% [markdown]
@@ -339,14 +485,20 @@ plt.show()
 # on the test set (`val_loss`, `val_accuracy`: vermillion, dashed, squares). The
 # training numbers are averages over an epoch during which the model kept
 # changing; the test numbers are measured at the end of each epoch. Training
-# loss keeps falling; test loss flattens out after about three epochs as
-# the model starts to fit details of the training set.
+# loss falls in every epoch (the check above asserts it). The test loss falls
+# more slowly and ends above the training loss (the table printed by the
+# training cell gives both), as the model starts to fit details of the
+# training set.
 
 # %%
 predicted = tf_models.predict_classes(model, x_test)
 counts = plotting.confusion_matrix(y_test, predicted)
-assert counts.sum() == len(y_test) and np.trace(counts) == np.sum(predicted == y_test)
-fig = plotting.plot_confusion_matrix(y_test, predicted, title="Keras MLP, test set")
+assert counts.sum() == len(y_test) and np.trace(counts) == np.sum(
+    predicted == y_test
+)
+fig = plotting.plot_confusion_matrix(
+    y_test, predicted, title="Keras MLP, test set"
+)
 plt.show()
 
 # %% [markdown]
@@ -357,7 +509,9 @@ plt.show()
 # 4 and 9, 3 and 5, or 7 and 2.
 
 # %%
-fig = plotting.plot_misclassified(x_test, y_test, predicted, max_images=24, ncols=8)
+fig = plotting.plot_misclassified(
+    x_test, y_test, predicted, max_images=24, ncols=8
+)
 plt.show()
 
 # %% [markdown]
@@ -366,7 +520,9 @@ plt.show()
 # handwriting that a person might also hesitate over; some are plain mistakes.
 
 # %%
-fig = plotting.plot_first_layer_weights(tf_models.first_layer_weights(model), ncols=16)
+fig = plotting.plot_first_layer_weights(
+    tf_models.first_layer_weights(model), ncols=16
+)
 plt.show()
 
 # %% [markdown]
@@ -376,8 +532,31 @@ plt.show()
 # orange pixels and avoids its purple ones, so each image is a template the
 # unit matches against. Pixels near the border are almost never inked, get
 # almost no gradient, and keep weights close to their small initial values.
-# The few units that look blank everywhere output 0 for almost every digit (a
-# "dead" ReLU, pushed there by large early steps) and so stopped learning.
+# The units that look faint everywhere are "dead" ReLUs: the next cell counts
+# the units whose output is 0 for at least 99 % of the training digits, shows
+# that each of them was active at initialisation (so training killed them)
+# and that their weights are smaller on average than the other units'. A
+# dead unit receives a zero gradient, so once dead it stopped learning.
+
+# %% tags=["tensorflow", "nbval-ignore-output"]
+x_all = course_utils.normalize_images(x_train).reshape(len(x_train), 784)
+W1_final, b1_final = model.get_weights()[:2]
+active_now = (x_all @ W1_final + b1_final > 0).mean(axis=0)
+active_then = (x_all @ initial_kernel + initial_bias > 0).mean(axis=0)
+dead = active_now < 0.01
+size_dead = float(np.abs(W1_final[:, dead]).mean())
+size_alive = float(np.abs(W1_final[:, ~dead]).mean())
+print(
+    f"{dead.sum()} of {len(dead)} hidden units are active on fewer than 1 %"
+    f" of the {len(x_all):,} training digits: units {np.flatnonzero(dead)}"
+)
+print(
+    "least active fraction of any of them at initialisation:"
+    f" {active_then[dead].min():.2f}"
+)
+print(f"mean |weight|: dead units {size_dead:.3f}, the others {size_alive:.3f}")
+assert dead.any() and (active_then[dead] > 0.01).all()
+assert size_dead < size_alive
 
 # %% [markdown]
 # ## Saving and reloading
@@ -393,11 +572,20 @@ with tempfile.TemporaryDirectory() as folder:
     print(f"saved {path.name}: {path.stat().st_size / 1e6:.1f} MB")
     reloaded = tf.keras.models.load_model(path)
 
-same_weights = all(np.array_equal(a, b) for a, b in zip(model.get_weights(), reloaded.get_weights()))
+same_weights = all(
+    np.array_equal(a, b)
+    for a, b in zip(model.get_weights(), reloaded.get_weights())
+)
 reloaded_predicted = tf_models.predict_classes(reloaded, x_test)
 assert same_weights and np.array_equal(reloaded_predicted, predicted)
-np.testing.assert_array_equal(reloaded.predict(test_ds, verbose=0), keras_probabilities)
-print("reloaded model: identical weights, and identical probabilities on all 10,000 test images:", True)
+np.testing.assert_array_equal(
+    reloaded.predict(test_ds, verbose=0), keras_probabilities
+)
+print(
+    "reloaded model: identical weights, and identical probabilities on all "
+    "10,000 test images:",
+    True,
+)
 
 # %% [markdown]
 # ## Pitfalls
@@ -409,9 +597,11 @@ print("reloaded model: identical weights, and identical probabilities on all 10,
 # 2. **Dictionaries are inputs, not (input, label) pairs.** Keras passes a
 #    dictionary element to the model as named inputs. Map TensorFlow Datasets'
 #    dictionaries to pairs, or load them with `as_supervised=True`, which yields pairs.
-# 3. **Declared shape versus real shape.** `Flatten` hides a channel axis that
-#    the model does not declare. Print `dataset.element_spec` and
-#    `model.input_shape` side by side whenever you connect the two.
+# 3. **Declared shape versus real shape.** Keras 3 squeezes or adds a
+#    trailing axis of size 1 to fit the declared input, so a missing or extra
+#    channel axis passes unnoticed; any other mismatch fails. Print
+#    `dataset.element_spec` and `model.input_shape` side by side whenever you
+#    connect the two.
 # 4. **Scale the pixels.** Raw 0-255 inputs make the first layer's
 #    pre-activations about 255 times larger than intended; training still
 #    moves, but the first steps are far too large and accuracy suffers.
@@ -452,9 +642,10 @@ print("reloaded model: identical weights, and identical probabilities on all 10,
 # ## Summary
 #
 # * The article's Keras listing fails because TensorFlow Datasets yields
-#   dictionaries, because the dataset is never batched, and (silently) because
-#   the declared input shape is not the data's; map to scaled `(image, label)`
-#   pairs, batch, and declare the real shape.
+#   dictionaries and because the dataset is never batched, and it trains on
+#   unscaled pixels; map to scaled `(image, label)` pairs and batch. A
+#   trailing channel axis of size 1 is harmless: Keras 3 squeezes it before
+#   any layer runs.
 # * `course_utils.tf_backend.make_dataset` builds the whole pipeline from
 #   NumPy arrays: pairs, shuffling, batching, scaling and prefetching.
 # * With batches of 256, Adam from 0.01 on a cosine schedule and 32 steps per
