@@ -484,9 +484,10 @@ plt.show()
 # against the number of training examples seen, for one epoch on the
 # 8,000-digit subset: the article's batches of 4 (blue, solid) and the
 # course's batches of 128 (vermillion, dashed). Log scale on the vertical
-# axis. The loss of a batch of 4 jumps over two or three orders of magnitude
-# from step to step, because each step's gradient comes from only four
-# digits; the loss of a batch of 128 stays in a narrow band.
+# axis. The loss of a batch of 4 jumps by orders of magnitude from step to
+# step, because each step's gradient comes from only four digits; the loss of
+# a batch of 128 stays in a much narrower band (the spread of the logarithm,
+# printed and asserted above, is several times smaller).
 
 # %% [markdown]
 # ### Where the time goes: collecting batches
@@ -496,10 +497,11 @@ plt.show()
 # epoch. `course_utils.torch_backend.make_dataset` instead shuffles an index
 # once per epoch and cuts each batch out of the whole image tensor with one
 # indexing operation. The cell times one pass over the full training set with
-# each (the faster of two passes), with no training at all. With batches
-# of 4 both are dominated by the cost of handing out 15,000 batches and come
-# out close; with batches of 128 the `DataLoader` still pays for every
-# example, and slicing is several times faster.
+# each (the faster of two passes), with no training at all, and prints the
+# ratio. With batches of 4 both pay for handing out 15,000 batches, so the
+# gap is smaller; with batches of 128 the `DataLoader` still pays for every
+# example while slicing pays once per batch, so the gap is larger. Timings
+# depend on the machine and its load, so nbval ignores the cell.
 
 
 # %% tags=["pytorch", "nbval-ignore-output"]

@@ -33,10 +33,12 @@ LESSON = """\
 
 # %%
 import numpy as np
+
 print(np.arange(4).sum())
 
 # %% tags=["nbval-ignore-output"]
 import time
+
 print(time.time())
 """
 
@@ -95,6 +97,26 @@ def test_failing_lesson_leaves_the_old_notebook_untouched(folder):
         tools.execute(py)
     assert (folder / "01_tiny.ipynb").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["01_tiny.ipynb", "01_tiny.py"]
+
+
+def test_layout_check_passes_a_formatted_lesson(folder):
+    assert tools.layout_problems([folder / "01_tiny.py"]) == []
+
+
+def test_layout_check_catches_unformatted_code_and_long_lines(folder):
+    py = folder / "01_tiny.py"
+    py.write_text(py.read_text().replace("np.arange(4).sum()", "np.arange( 4 ).sum()"))
+    problems = tools.layout_problems([py])
+    assert len(problems) == 1 and "01_tiny.py is not formatted" in problems[0]
+    assert "ruff format --config notebooks/ruff.toml" in problems[0]
+    long_string = "x" * 90  # a comment that no formatter breaks
+    py.write_text(LESSON.replace("print(np.arange(4).sum())", f"# {long_string}"))
+    problems = tools.layout_problems([py])
+    assert len(problems) == 1 and "1 code line(s) longer than 80" in problems[0]
+    assert long_string in problems[0]
+    # The same long line in a markdown cell is prose, which the book wraps.
+    py.write_text(LESSON.replace("# # A tiny lesson", f"# # A tiny lesson {long_string}"))
+    assert tools.layout_problems([py]) == []
 
 
 def test_tidy_outputs_merges_streams_and_fixes_widget_ids():

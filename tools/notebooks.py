@@ -159,17 +159,21 @@ def layout_problems(sources: list[Path], config: Path = RUFF_CONFIG) -> list[str
     problems: list[str] = []
     if not sources:
         return problems
-    command = [sys.executable, "-m", "ruff", "format", "--check", "--config", str(config),
-               *(str(p) for p in sources)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode not in (0, 1):
-        raise RuntimeError(f"ruff format failed ({result.returncode}): {result.stderr.strip()}")
-    for line in result.stdout.splitlines():
-        if line.startswith("Would reformat:"):
-            name = Path(line.split(":", 1)[1].strip()).name
+    for py_path in sources:
+        # One file per call: the exit status (1: would reformat) is the
+        # verdict, whatever the report looks like in this version of ruff.
+        command = [sys.executable, "-m", "ruff", "format", "--check", "--quiet",
+                   "--config", str(config), str(py_path)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode == 1:
             problems.append(
-                f"{name} is not formatted; run: ruff format --config notebooks/ruff.toml "
-                f"notebooks/{name} (then `make notebooks`)"
+                f"{py_path.name} is not formatted; run: ruff format --config "
+                f"notebooks/ruff.toml notebooks/{py_path.name} (then `make notebooks`)"
+            )
+        elif result.returncode != 0:
+            raise RuntimeError(
+                f"ruff format failed on {py_path} ({result.returncode}): "
+                f"{(result.stderr or result.stdout).strip()}"
             )
     for py_path in sources:
         nb = jupytext.read(py_path)
