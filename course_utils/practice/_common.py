@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-import numpy as np
+from collections.abc import Callable
+from typing import Any
 
 from ..selfcheck import (
     AnswerTypeError,
@@ -30,8 +29,10 @@ class PracticeQuestion(Question):
     def check(self, answer: Any = None) -> CheckResult | None:
         """Run the checks on ``answer`` and print the outcome (None: not answered yet)."""
         if answer is None:
-            print(f"{self.label}: not answered yet. Set `answer` to {self.expects} "
-                  "and run this cell again.")
+            print(
+                f"{self.label}: not answered yet. Expected: {self.expects}. "
+                "Put it in `answer` and run this cell again."
+            )
             return None
         result = self.run(answer)
         print(report(result))
@@ -39,8 +40,10 @@ class PracticeQuestion(Question):
 
     def solution(self) -> None:
         """Say where the worked solution is."""
-        print(f"The worked solution to {self.label} is in the lesson, folded under the "
-              "exercise: open 'Solution'.")
+        print(
+            f"The worked solution to {self.label} is in the lesson, folded under the "
+            "exercise: open 'Solution'."
+        )
 
 
 def report(result: CheckResult) -> str:
@@ -49,13 +52,17 @@ def report(result: CheckResult) -> str:
     if result.ok:
         lines = [f"{result.question}: correct (all {total} checks passed)."]
     else:
-        lines = [f"{result.question}: not yet ({len(result.passed)} of {total} checks passed)."]
+        lines = [
+            f"{result.question}: not yet ({len(result.passed)} of {total} checks passed)."
+        ]
     lines += [f"  passed: {name}" for name in result.passed]
     lines += [f"  FAILED: {name} - {message}" for name, message in result.failed]
     return "\n".join(lines)
 
 
-def number(label: str, expected: float, *, rtol: float = 1e-6, atol: float = 0.0) -> Check:
+def number(
+    label: str, expected: float, *, rtol: float = 1e-6, atol: float = 0.0
+) -> Check:
     """A check that the answer is one real number close to ``expected``."""
 
     def run(answer: Any) -> None:
@@ -63,23 +70,39 @@ def number(label: str, expected: float, *, rtol: float = 1e-6, atol: float = 0.0
             raise AnswerTypeError(f"{label} should be a number; got a bool.")
         got = to_numpy(answer, label)
         if got.size != 1:
-            raise CheckFailure(f"{label} should be a single number; "
-                               f"got {got.size} values (shape {got.shape}).")
+            raise CheckFailure(
+                f"{label} should be a single number; "
+                f"got {got.size} values (shape {got.shape})."
+            )
         assert_close(got.reshape(()), expected, name=label, rtol=rtol, atol=atol)
 
     return (label, run)
 
 
-def function(what: str, call: Callable[[Callable], Any], expected: Any, *, label: str,
-             rtol: float = 1e-7, atol: float = 1e-12) -> Check:
+def function(
+    what: str,
+    call: Callable[[Callable], Any],
+    expected: Any,
+    *,
+    label: str,
+    rtol: float = 1e-7,
+    atol: float = 1e-12,
+) -> Check:
     """A check that calls the answer (a function) through ``call`` and compares the result."""
 
     def run(answer: Any) -> None:
         if not callable(answer):
-            raise AnswerTypeError(f"pass {what} itself (the function, without calling it); "
-                                  f"got {type(answer).__name__}.")
-        assert_close(call(answer), expected() if callable(expected) else expected,
-                     name=label, rtol=rtol, atol=atol)
+            raise AnswerTypeError(
+                f"pass {what} itself (the function, without calling it); "
+                f"got {type(answer).__name__}."
+            )
+        assert_close(
+            call(answer),
+            expected() if callable(expected) else expected,
+            name=label,
+            rtol=rtol,
+            atol=atol,
+        )
 
     return (label, run)
 
@@ -87,7 +110,9 @@ def function(what: str, call: Callable[[Callable], Any], expected: Any, *, label
 def pair(answer: Any, what: str) -> tuple[Any, Any]:
     """The two parts of an answer that must be a pair, or a clear error."""
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        raise AnswerTypeError(f"the answer should be a pair {what}; got {type(answer).__name__}"
-                              + (f" of length {len(answer)}" if isinstance(answer, (tuple, list)) else "")
-                              + ".")
+        raise AnswerTypeError(
+            f"the answer should be a pair {what}; got {type(answer).__name__}"
+            + (f" of length {len(answer)}" if isinstance(answer, (tuple, list)) else "")
+            + "."
+        )
     return answer[0], answer[1]

@@ -33,20 +33,34 @@ def _check_leaky(answer: Any) -> None:
     value, slope = pair(answer, "(leaky_relu, leaky_relu_derivative)")
     for part, name in ((value, "leaky_relu"), (slope, "leaky_relu_derivative")):
         if not callable(part):
-            raise CheckFailure(f"{name} should be a function of (z, alpha); "
-                               f"got {type(part).__name__}.")
+            raise CheckFailure(
+                f"{name} should be a function of (z, alpha); got {type(part).__name__}."
+            )
     for alpha in (0.2, 0.01):
-        assert_close(value(_LEAKY_Z.copy(), alpha), _leaky(alpha),
-                     name=f"leaky_relu(z, alpha={alpha:g})", rtol=1e-12, atol=0)
-        assert_close(slope(_LEAKY_Z.copy(), alpha), _leaky_slope(alpha),
-                     name=f"leaky_relu_derivative(z, alpha={alpha:g}) (slope alpha at 0)",
-                     rtol=1e-12, atol=0)
+        assert_close(
+            value(_LEAKY_Z.copy(), alpha),
+            _leaky(alpha),
+            name=f"leaky_relu(z, alpha={alpha:g})",
+            rtol=1e-12,
+            atol=0,
+        )
+        assert_close(
+            slope(_LEAKY_Z.copy(), alpha),
+            _leaky_slope(alpha),
+            name=f"leaky_relu_derivative(z, alpha={alpha:g}) (slope alpha at 0)",
+            rtol=1e-12,
+            atol=0,
+        )
 
 
 exercise_1 = PracticeQuestion(
     "Exercise 1.1 (leaky ReLU)",
-    [("values and slopes for alpha = 0.2 and 0.01, on large, tiny and zero inputs",
-      _check_leaky)],
+    [
+        (
+            "values and slopes for alpha = 0.2 and 0.01, on large, tiny and zero inputs",
+            _check_leaky,
+        )
+    ],
     hint="leaky_relu(z, alpha) is z where z > 0 and alpha * z elsewhere; its slope is 1 "
     "where z > 0 and alpha elsewhere, including z = 0 (what both frameworks return).",
     expects="the pair (leaky_relu, leaky_relu_derivative), two functions of (z, alpha)",
@@ -56,8 +70,16 @@ _TANH_Z = np.linspace(-30.0, 30.0, 121)
 
 exercise_2 = PracticeQuestion(
     "Exercise 1.2 (tanh from sigmoid)",
-    [function("tanh_derivative", lambda f: f(_TANH_Z.copy()), 1.0 - np.tanh(_TANH_Z) ** 2,
-              label="tanh_derivative(z) on [-30, 30]", rtol=1e-9, atol=1e-15)],
+    [
+        function(
+            "tanh_derivative",
+            lambda f: f(_TANH_Z.copy()),
+            1.0 - np.tanh(_TANH_Z) ** 2,
+            label="tanh_derivative(z) on [-30, 30]",
+            rtol=1e-9,
+            atol=1e-15,
+        )
+    ],
     hint="Differentiate 2 sigma(2z) - 1 with the chain rule: the inner function 2z "
     "contributes a factor 2 of its own.",
     expects="your function tanh_derivative(z), written with the sigmoid's derivative",
@@ -82,16 +104,27 @@ DEPTHS = (5, 10, 40)
 def _check_ratios(answer: Any) -> None:
     if not isinstance(answer, dict) or sorted(answer) != list(DEPTHS):
         keys = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
-        raise CheckFailure(f"the answer should be a dict with the keys {list(DEPTHS)}; got {keys}.")
+        raise CheckFailure(
+            f"the answer should be a dict with the keys {list(DEPTHS)}; got {keys}."
+        )
     for depth in DEPTHS:
-        assert_close(answer[depth], _gradient_ratio(depth),
-                     name=f"the first-to-last ratio at depth {depth}", rtol=1e-6, atol=0)
+        assert_close(
+            answer[depth],
+            _gradient_ratio(depth),
+            name=f"the first-to-last ratio at depth {depth}",
+            rtol=1e-6,
+            atol=0,
+        )
 
 
 exercise_3 = PracticeQuestion(
     "Exercise 1.3 (depth)",
-    [("the sigmoid network's first-to-last gradient ratio at depths 5, 10 and 40",
-      _check_ratios)],
+    [
+        (
+            "the sigmoid network's first-to-last gradient ratio at depths 5, 10 and 40",
+            _check_ratios,
+        )
+    ],
     hint="Rerun the lesson's cell with DEPTH set to each value (same seeds) and keep "
     "norms[0] / norms[-1] for the sigmoid network.",
     expects="a dict {5: ratio, 10: ratio, 40: ratio}",
@@ -101,7 +134,9 @@ exercise_3 = PracticeQuestion(
 def _check_limits(answer: Any) -> None:
     cold, hot = pair(answer, "(limit as T -> 0, limit as T -> infinity)")
     assert_close(cold, [1.0, 0.0, 0.0], name="the limit as T -> 0", rtol=0, atol=1e-6)
-    assert_close(hot, [1 / 3, 1 / 3, 1 / 3], name="the limit as T -> infinity", rtol=0, atol=1e-6)
+    assert_close(
+        hot, [1 / 3, 1 / 3, 1 / 3], name="the limit as T -> infinity", rtol=0, atol=1e-6
+    )
 
 
 exercise_4 = PracticeQuestion(
@@ -120,4 +155,11 @@ exercise_5 = PracticeQuestion(
     expects="a number",
 )
 
-__all__ = ["DEPTHS", "exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
+__all__ = [
+    "DEPTHS",
+    "exercise_1",
+    "exercise_2",
+    "exercise_3",
+    "exercise_4",
+    "exercise_5",
+]

@@ -19,7 +19,11 @@ WIDTHS = (32, 512)
 def _check_counts(answer: Any) -> None:
     narrow, wide = pair(answer, "(parameters with 32 hidden units, with 512)")
     for width, value in zip(WIDTHS, (narrow, wide)):
-        assert_int(value, parameter_count((784, width, 10)), name=f"the parameters with {width} units")
+        assert_int(
+            value,
+            parameter_count((784, width, 10)),
+            name=f"the parameters with {width} units",
+        )
 
 
 exercise_3 = PracticeQuestion(
