@@ -784,25 +784,257 @@ assert active[0] == 0 and not grads["W1"][:, 0].any()
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice. The graded versions are in the repository's
-# `assignments/` folder; check your answers as you go with
-# `from course_utils.exercises import lesson1` (see the README, *For instructors*).
+# These are for practice. Each exercise has a worked solution folded under it
+# (open *Solution* once you have tried), and where the answer is a number or
+# a function, a check cell: put your answer in `answer` and run the cell. The
+# graded versions are in the repository's `assignments/` folder; check your
+# answers as you go with `from course_utils.exercises import lesson1` (see the
+# README, *For instructors*).
+
+# %% [markdown]
+# ### Exercise 1.1: Leaky ReLU
 #
-# 1. **Leaky ReLU.** Implement $\max(\alpha z, z)$ and its derivative in NumPy
-#    and compare values and gradients with `tf.nn.leaky_relu` and
-#    `torch.nn.functional.leaky_relu` on `EDGE`. Watch the default slopes: they
-#    are not the same in the two frameworks.
-# 2. **tanh from sigmoid.** Check numerically that $\tanh(z) = 2\sigma(2z) - 1$,
-#    then differentiate both sides to get $\tanh'$ from $\sigma'$.
-# 3. **Depth.** Repeat the vanishing-gradient experiment for depths 5, 10 and 40.
-#    How does the first-to-last gradient ratio of the sigmoid network scale with
-#    depth? What happens to the ReLU network with Glorot instead of He initialisation?
-# 4. **Temperature.** Plot $\operatorname{softmax}(\mathbf{z}/T)$ for
-#    $\mathbf{z} = (2, 1, 0.1)$ and $T$ from 0.1 to 10. What are the limits for
-#    $T \to 0$ and $T \to \infty$?
-# 5. **Explorer.** In the widget, find a weight and bias for which the sigmoid's
-#    derivative at $z = 0$ is as large as possible. What is its value?
+# Implement $\max(\alpha z, z)$ and its derivative in NumPy as functions of
+# `(z, alpha)`, and compare values and gradients with `tf.nn.leaky_relu` and
+# `torch.nn.functional.leaky_relu` on `EDGE`. Watch the default slopes: they
+# are not the same in the two frameworks.
 #
+# <details>
+# <summary>Solution</summary>
+#
+# For $0 < \alpha < 1$, $\max(\alpha z, z)$ is $z$ for $z > 0$ and $\alpha z$
+# otherwise, so its slope is 1 for $z > 0$ and $\alpha$ for $z < 0$. At
+# $z = 0$ both frameworks return $\alpha$ (their gradient tests $z > 0$), so
+# the NumPy version does the same.
+#
+# ```python
+# def leaky_relu(z, alpha):
+#     return np.where(z > 0, z, alpha * z)
+#
+#
+# def leaky_relu_derivative(z, alpha):
+#     return np.where(z > 0, 1.0, alpha)
+#
+#
+# x = tf.constant(EDGE)
+# with tf.GradientTape() as tape:
+#     tape.watch(x)
+#     y = tf.nn.leaky_relu(x)  # default alpha=0.2
+# tf_value, tf_slope = y.numpy(), tape.gradient(y, x).numpy()
+#
+# xt = torch.tensor(EDGE, requires_grad=True)
+# yt = torch.nn.functional.leaky_relu(xt)  # default negative_slope=0.01
+# yt.sum().backward()
+#
+# np.testing.assert_allclose(tf_value, leaky_relu(EDGE, 0.2), rtol=1e-7)
+# np.testing.assert_array_equal(
+#     tf_slope, leaky_relu_derivative(EDGE, np.float32(0.2)))
+# np.testing.assert_allclose(
+#     yt.detach().numpy(), leaky_relu(EDGE, 0.01), rtol=1e-15)
+# np.testing.assert_array_equal(
+#     xt.grad.numpy(), leaky_relu_derivative(EDGE, 0.01))
+# print("slope at z = 0: TensorFlow", tf_slope[EDGE == 0][0],
+#       " PyTorch", xt.grad.numpy()[EDGE == 0][0])
+# ```
+#
+# The defaults differ: `tf.nn.leaky_relu` uses $\alpha = 0.2$,
+# `torch.nn.functional.leaky_relu` uses 0.01 (and the Keras layer
+# `tf.keras.layers.LeakyReLU` 0.3). Pass the slope explicitly whenever two
+# frameworks must agree. A second surprise: TensorFlow stores `alpha` as a
+# `float32` attribute, so even on `float64` inputs its slope is
+# `np.float32(0.2)` $= 0.20000000298\ldots$ The values therefore agree with
+# NumPy's $0.2 z$ only to about $10^{-8}$ relative, and exactly when NumPy
+# uses `np.float32(0.2)` too.
+#
+# </details>
+
+# %%
+from course_utils.practice import lesson1 as practice
+
+answer = None  # your answer: the pair (leaky_relu, leaky_relu_derivative)
+practice.exercise_1.check(answer)
+
+# %% [markdown]
+# ### Exercise 1.2: tanh from sigmoid
+#
+# Check numerically that $\tanh(z) = 2\sigma(2z) - 1$, then differentiate
+# both sides to get $\tanh'$ from $\sigma'$. Write `tanh_derivative(z)` with
+# the sigmoid's derivative only.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# Multiply the numerator and the denominator by $e^{z}$:
+#
+# $$
+# 2\sigma(2z) - 1 = \frac{2}{1 + e^{-2z}} - 1
+# = \frac{1 - e^{-2z}}{1 + e^{-2z}} = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}
+# = \tanh(z) .
+# $$
+#
+# Differentiating, with the chain rule for the inner $2z$:
+# $\tanh'(z) = 2 \cdot \sigma'(2z) \cdot 2 = 4\,\sigma'(2z)$. With
+# $\sigma' = \sigma(1 - \sigma)$ this is
+# $(1 + \tanh z)(1 - \tanh z) = 1 - \tanh^2 z$, the familiar form.
+#
+# ```python
+# sigmoid, sigmoid_derivative = maths.ACTIVATIONS["sigmoid"]
+# z = np.linspace(-10, 10, 2001)
+# print("identity:  ", np.abs(np.tanh(z) - (2 * sigmoid(2 * z) - 1)).max())
+#
+#
+# def tanh_derivative(z):
+#     return 4 * sigmoid_derivative(2 * z)
+#
+#
+# print("derivative:", np.abs(tanh_derivative(z) - (1 - np.tanh(z) ** 2)).max())
+# ```
+#
+# Both largest differences are a few times $10^{-16}$: rounding in `float64`.
+#
+# </details>
+
+# %%
+answer = None  # your answer: your function tanh_derivative
+practice.exercise_2.check(answer)
+
+# %% [markdown]
+# ### Exercise 1.3: Depth
+#
+# Repeat the vanishing-gradient experiment for depths 5, 10 and 40 (same data,
+# same seeds). How does the first-to-last gradient ratio of the sigmoid
+# network scale with depth? What happens to the ReLU network with Glorot
+# instead of He initialisation? The check takes the sigmoid ratios as a dict
+# `{5: ..., 10: ..., 40: ...}`.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# def gradient_norms(depth, activation, scheme):
+#     sizes = [WIDTH] * (depth + 1) + [CLASSES]
+#     params = maths.init_mlp(sizes, scheme=scheme, seed=2)
+#     _, cache = maths.mlp_forward(params, x_deep, activation=activation)
+#     grads = maths.mlp_backward(params, cache, y_deep)
+#     return np.array([np.linalg.norm(grads[f"W{layer}"])
+#                      for layer in range(1, depth + 2)])
+#
+#
+# ratios = {}
+# for depth in (5, 10, 20, 40):
+#     sig = gradient_norms(depth, "sigmoid", "glorot")
+#     he = gradient_norms(depth, "relu", "he")
+#     glorot = gradient_norms(depth, "relu", "glorot")
+#     ratios[depth] = sig[0] / sig[-1]
+#     print(f"depth {depth:2d}: sigmoid {ratios[depth]:.1e} "
+#           f"(x{ratios[depth] ** (1 / depth):.2f} per layer); "
+#           f"ReLU+He {he[0] / he[-1]:.2f}, first layer {he[0]:.1e}; "
+#           f"ReLU+Glorot {glorot[0] / glorot[-1]:.2f}, "
+#           f"first layer {glorot[0]:.1e}")
+# answer = {depth: ratios[depth] for depth in (5, 10, 40)}
+# ```
+#
+# The sigmoid ratio falls geometrically: its logarithm is close to a straight
+# line in the depth, about a factor of 0.2 per layer (the printed "per layer"
+# column), so depth 40 gives a ratio near $10^{-25}$. Each layer contributes a
+# factor $\sigma'(z) \le \tfrac14$ and a weight matrix; together they shrink
+# the gradient a little more than the bound $\tfrac14$ alone would.
+#
+# ReLU with Glorot gives a first-to-last ratio of order 1, like He, yet the
+# network is in trouble: the printed first-layer gradient shrinks from about
+# $10^{-1}$ at depth 5 to about $10^{-7}$ at depth 40, while He keeps it near
+# 1. Glorot's variance here is $2/(64 + 64) = 1/64$, half of He's $2/64$;
+# ReLU zeroes half of each layer's inputs, so with Glorot the signal loses a
+# factor of about $\sqrt 2$ in every layer, forwards and backwards. Both ends
+# of the network shrink together, which is why the *ratio* hides it: look at
+# the sizes as well as the ratio.
+#
+# </details>
+
+# %%
+answer = None  # your answer: {5: ratio, 10: ratio, 40: ratio} for sigmoid
+practice.exercise_3.check(answer)
+
+# %% [markdown]
+# ### Exercise 1.4: Temperature
+#
+# Plot $\operatorname{softmax}(\mathbf{z}/T)$ for $\mathbf{z} = (2, 1, 0.1)$
+# and $T$ from 0.1 to 10. What are the limits for $T \to 0$ and
+# $T \to \infty$?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# Divide numerator and denominator by $e^{z_\text{max}/T}$:
+# $\operatorname{softmax}(\mathbf{z}/T)_i = e^{(z_i - z_\text{max})/T} /
+# \sum_j e^{(z_j - z_\text{max})/T}$. As $T \to 0^+$ every exponent with
+# $z_j < z_\text{max}$ tends to $-\infty$, so the largest logit takes all the
+# probability: the limit is $(1, 0, 0)$, the arg-max as a one-hot vector (a
+# tie would share it equally). As $T \to \infty$ every exponent tends to 0 and
+# every term to 1: the limit is uniform, $(\tfrac13, \tfrac13, \tfrac13)$.
+#
+# ```python
+# z_t = np.array([2.0, 1.0, 0.1])
+# temperatures = np.logspace(-1, 1, 200)
+# probabilities = np.array([maths.softmax(z_t / t) for t in temperatures])
+# fig, ax = plt.subplots(figsize=(6, 3.5))
+# for k in range(3):
+#     ax.semilogx(temperatures, probabilities[:, k], label=f"z = {z_t[k]:g}")
+# ax.set_xlabel("temperature T")
+# ax.set_ylabel("probability")
+# ax.legend(frameon=False)
+# plt.show()
+# print("T = 0.1:", np.round(maths.softmax(z_t / 0.1), 5))
+# print("T = 10: ", np.round(maths.softmax(z_t / 10), 5))
+# answer = (np.array([1.0, 0.0, 0.0]), np.full(3, 1 / 3))
+# ```
+#
+# At $T = 0.1$ the first class already has 0.99995 of the probability; at
+# $T = 10$ the three are 0.366, 0.331 and 0.303. Sampling from a language
+# model with a low temperature therefore picks the likeliest token almost
+# always, and a high temperature makes every token nearly equally likely.
+#
+# </details>
+
+# %%
+answer = None  # your answer: (limit as T -> 0, limit as T -> infinity)
+practice.exercise_4.check(answer)
+
+# %% [markdown]
+# ### Exercise 1.5: Explorer
+#
+# In the widget, find a weight and bias for which the sigmoid's derivative
+# with respect to $z$ at $z = 0$ is as large as possible. What is its value?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# The curve is $\sigma(wz + b)$, so its slope is $w\,\sigma'(wz + b)$, which
+# at $z = 0$ is $w\,\sigma'(b)$. The factor $\sigma'(b) = \sigma(b)(1 -
+# \sigma(b))$ is largest, $\tfrac14$, at $b = 0$, and the weight slider stops
+# at $w = 5$: the largest slope is $5 \cdot \tfrac14 = 1.25$, at $w = 5$,
+# $b = 0$. The same search over every slider position:
+#
+# ```python
+# _, sigmoid_derivative = maths.ACTIVATIONS["sigmoid"]
+# positions = np.round(np.arange(-5.0, 5.05, 0.1), 1)  # the sliders' steps
+# w_grid, b_grid = np.meshgrid(positions, positions, indexing="ij")
+# slope = w_grid * sigmoid_derivative(b_grid)
+# best = np.unravel_index(slope.argmax(), slope.shape)
+# print(f"w = {w_grid[best]:g}, b = {b_grid[best] + 0:g}: slope {slope[best]:g}")
+# ```
+#
+# A larger $w$ would give a steeper curve still: the slope at the centre grows
+# without bound with the weight, while the region where the sigmoid is not
+# flat shrinks as $1/w$.
+#
+# </details>
+
+# %%
+answer = None  # your answer: a number
+practice.exercise_5.check(answer)
+
+# %% [markdown]
 # ## Summary
 #
 # * An activation function makes a layer non-linear; without it, any number of

@@ -845,28 +845,223 @@ plt.show()
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice. The graded versions are in the repository's
-# `assignments/` folder; check your answers as you go with
-# `from course_utils.exercises import lesson2` (see the README, *For instructors*).
+# These are for practice. Each exercise has a worked solution folded under it
+# (open *Solution* once you have tried), and where the answer is a number or
+# code, a check cell: put your answer in `answer` and run the cell. The
+# graded versions are in the repository's `assignments/` folder; check your
+# answers as you go with `from course_utils.exercises import lesson2` (see the
+# README, *For instructors*).
+
+# %% [markdown]
+# ### Exercise 2.1: By hand
 #
-# 1. **By hand.** For logits $(0, 0, 0, 0)$, what is the cross-entropy whatever
-#    the label? Generalise to $K$ equal logits, explain why this is the loss
-#    of an untrained network with zero weights, and check the case $K = 10$
-#    against the first point of Figure 2.1, whose classifier starts from zero
-#    weights and ten zero logits.
-# 2. **Soft labels.** Compute the loss of `LOGITS` against label-smoothed
-#    targets $(1 - \varepsilon)\,T + \varepsilon / K$ with $\varepsilon = 0.1$
-#    ($T$ one-hot, $K = 3$) in NumPy, then with
-#    `tf.keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)`
-#    and `nn.CrossEntropyLoss(label_smoothing=0.1)`. Do the three agree?
-# 3. **float32.** Repeat the framework comparison with `float32` inputs and
-#    Keras's default dtype. What tolerance do you need now?
-# 4. **Fix the article.** Rewrite the article's PyTorch model so that
-#    `forward()` returns logits, and explain which loss to pair with it. Then
-#    keep `log_softmax` and pair it with the other loss.
-# 5. **Gradient.** Verify $\partial H / \partial \mathbf{z} = \operatorname{softmax}(\mathbf{z}) - p$
-#    with `course_utils.maths.numerical_gradient` for the worked example.
+# For logits $(0, 0, 0, 0)$, what is the cross-entropy whatever the label?
+# Explain why an untrained network with zero weights has this loss for
+# $K = 4$ classes, and check the same reasoning against the first point of
+# Figure 2.1, which has ten classes.
 #
+# <details>
+# <summary>Solution</summary>
+#
+# Equal logits give equal probabilities: $q_i = e^0 / (4 e^0) = \tfrac14$ for
+# every class, so whatever the label $y$,
+# $H = -\ln q_y = \ln 4 \approx 1.386$. A network whose weights and biases
+# are all zero outputs the logits $\mathbf{x}W + \mathbf{b} = \mathbf{0}$ for
+# every input, so its loss is exactly this: $\ln K$ for $K$ classes. Figure
+# 2.1's model has ten classes and starts from zero weights, so its first
+# point is $\ln 10 \approx 2.303$.
+#
+# ```python
+# for label in range(4):
+#     loss = maths.cross_entropy(np.array([label]), np.zeros((1, 4)),
+#                                from_logits=True)
+#     print(f"label {label}: {loss:.6f}")
+# print(f"ln 4 = {np.log(4):.6f}")
+# first_point = tf_curves["logits"][0, 0]
+# print(f"Figure 2.1, step 0: {first_point:.6f}; ln 10 = {np.log(10):.6f}")
+# ```
+#
+# </details>
+
+# %%
+from course_utils.practice import lesson2 as practice
+
+answer = None  # your answer: a number
+practice.exercise_1.check(answer)
+
+# %% [markdown]
+# ### Exercise 2.2: Soft labels
+#
+# Compute the mean loss of `LOGITS` against label-smoothed targets
+# $(1 - \varepsilon)\,T + \varepsilon / K$ with $\varepsilon = 0.1$ ($T$
+# one-hot, $K = 3$) in NumPy, then with
+# `tf.keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)`
+# and `nn.CrossEntropyLoss(label_smoothing=0.1)`. Do the three agree?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# smooth = (1 - 0.1) * ONE_HOT + 0.1 / 3
+# numpy_smoothed = maths.cross_entropy(smooth, LOGITS, from_logits=True)
+# keras_smoothed = float(tf.keras.losses.CategoricalCrossentropy(
+#     from_logits=True, label_smoothing=0.1, dtype="float64")(ONE_HOT, LOGITS))
+# torch_smoothed = nn.CrossEntropyLoss(label_smoothing=0.1)(
+#     logits_t, labels_t).item()
+# for name, value in [("NumPy", numpy_smoothed), ("Keras", keras_smoothed),
+#                     ("PyTorch", torch_smoothed)]:
+#     print(f"{name:8s} {value:.12f}")
+# print(f"without smoothing: {reference:.6f}")
+# assert math.isclose(keras_smoothed, numpy_smoothed, rel_tol=1e-12)
+# assert math.isclose(torch_smoothed, numpy_smoothed, rel_tol=1e-12)
+# ```
+#
+# All three give 1.012842, against 0.934509 without smoothing: they use the
+# same rule, mixing the one-hot target with the uniform distribution. The
+# interfaces differ: Keras smooths one-hot targets (its
+# `SparseCategoricalCrossentropy` has no `label_smoothing`), PyTorch smooths
+# integer labels. Smoothing raises the loss of a confident, correct
+# prediction, because the target now puts $\varepsilon/K$ on every wrong class,
+# so the loss can no longer reach 0.
+#
+# </details>
+
+# %%
+answer = None  # your answer: a number
+practice.exercise_2.check(answer)
+
+# %% [markdown]
+# ### Exercise 2.3: float32
+#
+# Repeat the framework comparison with `float32` inputs and Keras's default
+# dtype. What relative tolerance do you need now?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# logits32 = LOGITS.astype(np.float32)
+# losses32 = {
+#     "Keras categorical": tf.keras.losses.CategoricalCrossentropy(
+#         from_logits=True)(ONE_HOT, logits32),
+#     "Keras sparse": tf.keras.losses.SparseCategoricalCrossentropy(
+#         from_logits=True)(LABELS, logits32),
+#     "PyTorch CrossEntropyLoss": nn.CrossEntropyLoss()(
+#         torch.from_numpy(logits32), labels_t),
+#     "PyTorch NLLLoss": nn.NLLLoss()(
+#         F.log_softmax(torch.from_numpy(logits32), dim=1), labels_t),
+# }
+# for name, value in losses32.items():
+#     print(f"{name:26s} {float(value):.8f}, relative difference "
+#           f"{abs(float(value) - reference) / reference:.1e}")
+# print(f"float32 machine epsilon: {np.finfo(np.float32).eps:.1e}")
+# ```
+#
+# Every `float32` loss differs from NumPy's `float64` value by less than one
+# `float32` rounding step, about $7 \times 10^{-8}$ relative, against a
+# machine epsilon of $1.2 \times 10^{-7}$. The `float64` tolerance of
+# $10^{-12}$ fails; a relative tolerance of a few epsilons, such as
+# $10^{-6}$, passes with room for larger batches, whose sums collect more
+# rounding. Much looser than about $10^{-5}$ would start to hide real mistakes.
+#
+# </details>
+
+# %%
+answer = None  # your answer: the relative tolerance (a number)
+practice.exercise_3.check(answer)
+
+# %% [markdown]
+# ### Exercise 2.4: Fix the article
+#
+# Rewrite the article's PyTorch model so that `forward()` returns logits, and
+# explain which loss to pair with it. Then keep `log_softmax` and pair it
+# with the other loss.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# Logits go with `nn.CrossEntropyLoss`, which applies the log-softmax itself;
+# log-probabilities go with `nn.NLLLoss`, which only picks out $-\log q_y$.
+# Both pairs compute the same loss and the same gradients:
+#
+# ```python
+# class LogitsNet(nn.Module):
+#     def __init__(self):
+#         super().__init__()
+#         self.fc1 = nn.Linear(784, 128)
+#         self.fc2 = nn.Linear(128, 10)
+#
+#     def forward(self, x):
+#         x = x.view(-1, 784)
+#         x = F.relu(self.fc1(x))
+#         return self.fc2(x)  # logits: no softmax of any kind
+#
+#
+# class LogProbabilityNet(LogitsNet):
+#     def forward(self, x):
+#         return F.log_softmax(super().forward(x), dim=1)
+#
+#
+# torch.manual_seed(0)
+# logits_net = LogitsNet()
+# log_probability_net = LogProbabilityNet()
+# log_probability_net.load_state_dict(logits_net.state_dict())
+# images = torch.rand(16, 28, 28)
+# digits = torch.randint(0, 10, (16,))
+# with_logits = nn.CrossEntropyLoss()(logits_net(images), digits)
+# with_log_probabilities = nn.NLLLoss()(log_probability_net(images), digits)
+# print(f"{with_logits.item():.6f} {with_log_probabilities.item():.6f}")
+# torch.testing.assert_close(with_logits, with_log_probabilities)
+# answer = logits_net
+# ```
+#
+# </details>
+
+# %%
+answer = None  # your answer: your model, e.g. LogitsNet()
+practice.exercise_4.check(answer)
+
+# %% [markdown]
+# ### Exercise 2.5: Gradient
+#
+# Verify $\partial H / \partial \mathbf{z} = \operatorname{softmax}(\mathbf{z}) - \mathbf{p}$
+# with `course_utils.maths.numerical_gradient` for the worked example
+# ($\mathbf{z} = (2.0, 1.0, 0.1)$, true class 0).
+#
+# <details>
+# <summary>Solution</summary>
+#
+# From the logits, $H = -z_y + \log \sum_j e^{z_j}$. The first term's
+# derivative is $-1$ for $i = y$ and 0 otherwise, that is $-p_i$; the second's
+# is $e^{z_i} / \sum_j e^{z_j} = \operatorname{softmax}(\mathbf{z})_i$. For the
+# worked example the formula gives $(0.659001 - 1,\ 0.242433,\ 0.098566)$.
+#
+# ```python
+# def worked_loss(logits):
+#     return maths.cross_entropy(np.array([0]), logits[None, :],
+#                                from_logits=True)
+#
+#
+# z_worked = np.array([2.0, 1.0, 0.1])
+# numeric = maths.numerical_gradient(worked_loss, z_worked)
+# analytic = maths.softmax(z_worked) - np.eye(3)[0]
+# print("numerical:", np.round(numeric, 6))
+# print("formula:  ", np.round(analytic, 6))
+# print(f"relative error {maths.relative_error(analytic, numeric):.1e}")
+# answer = numeric
+# ```
+#
+# The two agree to about $10^{-10}$ relative: the formula is right. The
+# components sum to 0, as they must: adding the same number to every logit
+# changes nothing.
+#
+# </details>
+
+# %%
+answer = None  # your answer: the gradient, three numbers
+practice.exercise_5.check(answer)
+
+# %% [markdown]
 # ## Summary
 #
 # * Cross-entropy is $-\sum_i p_i \log q_i$; for one-hot targets it is the

@@ -780,25 +780,277 @@ print(
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice. The graded versions are in the repository's
-# `assignments/` folder; check your answers as you go with
-# `from course_utils.exercises import lesson3` (see the README, *For instructors*).
+# These are for practice. Each exercise has a worked solution folded under it
+# (open *Solution* once you have tried), and where the answer is a number, a
+# check cell: put your answer in `answer` and run the cell. The graded
+# versions are in the repository's `assignments/` folder; check your answers
+# as you go with `from course_utils.exercises import lesson3` (see the README,
+# *For instructors*).
+
+# %% [markdown]
+# ### Exercise 3.1: Break it on purpose
 #
-# 1. **Break it on purpose.** Change one line of the hand-written backward pass
-#    (for example, drop the division by $N$) and watch the gradient check fail.
-#    How large is the relative error?
-# 2. **Learning rate.** Train from He initialisation with learning rates 0.05,
-#    0.5 and 5. Plot the loss curves. What happens at 5?
-# 3. **Symmetry.** Initialise $W_1$, $W_2$ and $W_3$ with every entry equal
-#    to 0.1 (not zero) and the biases at 0. Show that after 100 steps all
-#    hidden units of a layer still have identical weights. Then draw $W_3$ at
-#    random again (He, as above): which layer's units stay identical now, and
-#    why not the other's?
-# 4. **Mini-batches.** Change `train` to use batches of 32 examples in a
-#    shuffled order. How do the loss curve and the final accuracy change?
-# 5. **Framework loop.** Extend the TensorFlow and PyTorch cells to 1,000
-#    steps and overlay their loss curves on the NumPy one.
+# Change one line of the hand-written backward pass (for example, drop the
+# division by $N$) and watch the gradient check fail. How large is the
+# relative error?
 #
+# <details>
+# <summary>Solution</summary>
+#
+# Without the division, $\delta_3 = P - T$ is $N$ times too large, and since
+# every later gradient is linear in $\delta_3$, so is every gradient:
+# $g_\text{broken} = N g$. The relative error is then
+#
+# $$
+# \frac{\lVert N g - g \rVert}{\lVert N g \rVert + \lVert g \rVert}
+# = \frac{N - 1}{N + 1} = \frac{29}{31} \approx 0.935
+# $$
+#
+# for the gradient check's $N = 30$ examples, the same for every parameter.
+#
+# ```python
+# def backward_without_mean(p, x, y):
+#     logits, cache = maths.mlp_forward(p, x)
+#     (z1, z2), (_, a1, a2) = cache.pre_activations, cache.inputs
+#     d3 = maths.softmax(logits) - np.eye(3)[y]  # the "/ N" is gone
+#     g = {"W3": a2.T @ d3, "b3": d3.sum(axis=0)}
+#     d2 = (d3 @ p["W3"].T) * (z2 > 0)
+#     g.update(W2=a1.T @ d2, b2=d2.sum(axis=0))
+#     d1 = (d2 @ p["W2"].T) * (z1 > 0)
+#     g.update(W1=x.T @ d1, b1=d1.sum(axis=0))
+#     return g
+#
+#
+# broken = backward_without_mean(params, X_check, Y_check)
+# for key in params:
+#     numeric = maths.numerical_gradient(
+#         lambda v, key=key: maths.mlp_loss({**params, key: v}, X_check,
+#                                           Y_check), params[key])
+#     print(f"{key}: relative error "
+#           f"{maths.relative_error(broken[key], numeric):.4f}")
+# print(f"(N - 1) / (N + 1) = {29 / 31:.4f}")
+# ```
+#
+# An error this size, far above the $10^{-6}$ threshold, is what a wrong
+# factor looks like. A dropped ReLU derivative, as in the lesson, gives a
+# different value for each parameter.
+#
+# </details>
+
+# %%
+from course_utils.practice import lesson3 as practice
+
+answer = None  # your answer: the relative error (a number)
+practice.exercise_1.check(answer)
+
+# %% [markdown]
+# ### Exercise 3.2: Learning rate
+#
+# Train from He initialisation with learning rates 0.05, 0.5 and 5. Plot the
+# loss curves. What happens at 5? The check takes the last loss of the run at
+# learning rate 5.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# rate_runs = {rate: train(params, learning_rate=rate)
+#              for rate in (0.05, 0.5, 5.0)}
+# fig, ax = plt.subplots(figsize=(7, 3.8))
+# for rate, (final, losses) in rate_runs.items():
+#     ax.semilogy(losses, lw=2, label=f"learning rate {rate:g}")
+#     print(f"rate {rate:4g}: loss {losses[100]:.4f} after 100 steps, "
+#           f"{losses[-1]:.4f} at the end, highest {losses.max():.2f}, "
+#           f"accuracy {accuracy(final):.3f}")
+# ax.set_xlabel("step")
+# ax.set_ylabel("loss")
+# ax.legend(frameon=False)
+# plt.show()
+# _, dead_cache = maths.mlp_forward(rate_runs[5.0][0], X)
+# print("share of active ReLUs after the run at 5:",
+#       [round(float((z > 0).mean()), 3) for z in dead_cache.pre_activations])
+# answer = rate_runs[5.0][1][-1]
+# ```
+#
+# At 0.05 the loss falls steadily but slowly; at 0.5 it falls faster than at
+# the lesson's 0.25 and the network fits the training set perfectly. At 5 the
+# first steps overshoot, the loss jumps up (above 4 at its highest), and then
+# it settles at $\ln 3 \approx 1.0986$ for good, with a training accuracy of
+# one third. The large steps have pushed every layer-2 pre-activation below 0
+# for every point (0 % active): all of layer 2 is dead ReLUs. Then
+# $A_2 = 0$, so $\nabla W_3 = A_2^\top \delta_3 = 0$ and nothing below it gets
+# a gradient either; only $\mathbf{b}_3$ still moves, to the logits of equal
+# class frequencies, whose loss is $\ln 3$. The run is not diverging, it is
+# stuck, and no number of further steps will unstick it.
+#
+# </details>
+
+# %%
+answer = None  # your answer: the last loss at learning rate 5 (a number)
+practice.exercise_2.check(answer)
+
+# %% [markdown]
+# ### Exercise 3.3: Symmetry
+#
+# Initialise $W_1$, $W_2$ and $W_3$ with every entry equal to 0.1 (not zero;
+# the biases stay 0). Show that after 100 steps all hidden units of a layer
+# still have identical weights. Then leave $W_3$ He-random and look again.
+# For the check, measure the spread of layer 2's units as
+# `np.ptp(W2, axis=1).max()` (the largest difference between two columns of
+# $W_2$) after 100 steps, in both runs.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# def spreads(weights):
+#     """Largest difference between two units (columns) of each weight matrix."""
+#     return {k: float(np.ptp(weights[k], axis=1).max())
+#             for k in ("W1", "W2")}
+#
+#
+# constant = {k: (np.full_like(v, 0.1) if k.startswith("W") else v)
+#             for k, v in params.items()}
+# all_constant, _ = train(constant, steps=100)
+# w3_random, _ = train({**constant, "W3": params["W3"]}, steps=100)
+# print("W1, W2, W3 constant:", spreads(all_constant))
+# print("W3 He-random:       ", spreads(w3_random))
+# print("rows of W2 with W3 random differ by",
+#       float(np.ptp(w3_random["W2"], axis=0).max()))
+# answer = (spreads(all_constant)["W2"], spreads(w3_random)["W2"])
+# ```
+#
+# With all three matrices constant, both spreads are exactly 0.0 after 100
+# steps. The argument is an induction over the steps: if all units of a layer
+# have equal incoming weights and biases, they compute equal activations; if
+# the layer above treats them alike (equal outgoing weights), they receive
+# equal deltas, so equal gradients, so they stay equal after the update. Each
+# step keeps both conditions true.
+#
+# With $W_3$ He-random the second condition fails for layer 2: its units send
+# different weights to the classes, so $\delta_2 = (\delta_3 W_3^\top) \odot
+# \mathbb{1}[Z_2 > 0]$ differs from unit to unit and the columns of $W_2$
+# drift apart (spread about 0.025 after 100 steps). Layer 1 still stays
+# symmetric: the rows of $W_2$ (what each layer-1 unit sends upwards) receive
+# identical updates, and stay identical, so every layer-1 unit gets the same
+# delta. Only random weights in *every* layer break the symmetry everywhere.
+#
+# </details>
+
+# %%
+answer = None  # your answer: (spread with W3 constant, spread with W3 random)
+practice.exercise_3.check(answer)
+
+# %% [markdown]
+# ### Exercise 3.4: Mini-batches
+#
+# Change `train` to use batches of 32 examples in a shuffled order. How do
+# the loss curve and the final accuracy change?
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# def train_minibatch(start, steps=TRAIN_STEPS, batch=32, seed=0):
+#     rng = np.random.default_rng(seed)
+#     current, losses = start, np.empty(steps)
+#     order, position = rng.permutation(len(X)), 0
+#     for step in range(steps):
+#         if position + batch > len(X):  # a new epoch: reshuffle
+#             order, position = rng.permutation(len(X)), 0
+#         rows = order[position:position + batch]
+#         position += batch
+#         _, cache = maths.mlp_forward(current, X[rows])
+#         grads = maths.mlp_backward(current, cache, Y[rows])
+#         current = maths.sgd_update(current, grads, LEARNING_RATE)
+#         losses[step] = maths.mlp_loss(current, X, Y)  # on all 300 points
+#     return current, losses
+#
+#
+# mini_final, mini_losses = train_minibatch(params)
+# full_final, full_losses = results["He"]
+# print(f"mini-batches: final loss {mini_losses[-1]:.4f}, "
+#       f"accuracy {accuracy(mini_final):.3f}, the loss rose in "
+#       f"{int((np.diff(mini_losses) > 0).sum())} of {TRAIN_STEPS - 1} steps")
+# print(f"full batch:   final loss {full_losses[-1]:.4f}, "
+#       f"accuracy {accuracy(full_final):.3f}, the loss rose in "
+#       f"{int((np.diff(full_losses) > 0).sum())} steps")
+# ```
+#
+# The mini-batch curve is noisy: each step follows the gradient of 32 points,
+# not of all 300, so the loss on the whole set rises in a large share of the
+# steps (over 400 of 999 in our run) where full-batch descent lowered it at
+# every step. It still ends as low as full-batch training, with the same
+# perfect training accuracy, after the same number of steps, each of which
+# touched about a tenth of the data. That trade, more and noisier but much
+# cheaper steps, is why MNIST is trained in mini-batches in Lessons 4 and 5.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 3.5: Framework loop
+#
+# Extend the TensorFlow and PyTorch cells to 1,000 steps and overlay their
+# loss curves on the NumPy one.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# The lesson's loops, with the step count as a parameter (fresh models and
+# optimizers, the same initial weights):
+#
+# ```python
+# LONG = 1000
+# keras_long = tf.keras.models.clone_model(keras_model)
+# keras_long.set_weights([params[k] for k in KEYS])
+# keras_long_optimizer = tf.keras.optimizers.SGD(learning_rate=LEARNING_RATE)
+# tf_long = []
+# for _ in range(LONG):
+#     with tf.GradientTape() as tape:
+#         loss = keras_loss(y_tf, keras_long(x_tf, training=True))
+#     tape_grads = tape.gradient(loss, keras_long.trainable_variables)
+#     keras_long_optimizer.apply_gradients(
+#         zip(tape_grads, keras_long.trainable_variables))
+#     tf_long.append(float(loss))
+#
+# torch_long = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32),
+#                            nn.ReLU(), nn.Linear(32, 3)).double()
+# with torch.no_grad():
+#     for layer, index in zip(torch_long[::2], (1, 2, 3)):
+#         layer.weight.copy_(torch.from_numpy(params[f"W{index}"].T))
+#         layer.bias.copy_(torch.from_numpy(params[f"b{index}"]))
+# torch_long_optimizer = torch.optim.SGD(torch_long.parameters(),
+#                                        lr=LEARNING_RATE)
+# pt_long = []
+# for _ in range(LONG):
+#     torch_long_optimizer.zero_grad()
+#     loss = torch_loss(torch_long(x_t), y_t)
+#     loss.backward()
+#     torch_long_optimizer.step()
+#     pt_long.append(loss.item())
+#
+# numpy_long = results["He"][1]  # the NumPy run above: 1,000 steps from params
+# fig, ax = plt.subplots(figsize=(7, 3.8))
+# ax.semilogy(numpy_long, lw=4, alpha=0.4, label="NumPy")
+# ax.semilogy(tf_long, lw=2, ls="--", label="TensorFlow")
+# ax.semilogy(pt_long, lw=1, ls=":", label="PyTorch")
+# ax.set_xlabel("step")
+# ax.set_ylabel("loss")
+# ax.legend(frameon=False)
+# plt.show()
+# for name, run in (("TensorFlow", tf_long), ("PyTorch", pt_long)):
+#     gap = np.abs(np.array(run) - numpy_long) / numpy_long
+#     print(f"{name}: largest relative difference from NumPy {gap.max():.1e}")
+# ```
+#
+# The three curves lie on top of each other over all 1,000 steps: in
+# `float64` the frameworks follow the NumPy trajectory to within rounding
+# (the largest relative difference was about $10^{-14}$ in our run), because
+# all three compute the same gradients from the same weights, step after step.
+#
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # * Training repeats five steps: initialise, forward, loss, backward, update.

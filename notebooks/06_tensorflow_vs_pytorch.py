@@ -732,31 +732,284 @@ print(f"both agree with the NumPy reference {reference:.6f} within 1e-6")
 # %% [markdown]
 # ## Exercises
 #
-# These are for practice. The graded versions are in the repository's
-# `assignments/` folder; check your answers as you go with
-# `from course_utils.exercises import lesson6` (see the README, *For instructors*).
+# These are for practice. Each exercise has a worked solution folded under it
+# (open *Solution* once you have tried), and where the answer is code, a
+# check cell: put your answer in `answer` and run the cell. The graded
+# versions are in the repository's `assignments/` folder; check your answers
+# as you go with `from course_utils.exercises import lesson6` (see the README,
+# *For instructors*).
+
+# %% [markdown]
+# ### Exercise 6.1: The other direction
 #
-# 1. **The other direction.** Copy Keras' initial weights into the PyTorch
-#    model instead and repeat the experiment.
-# 2. **Momentum.** Use SGD with momentum 0.9 in both (`momentum=0.9` in each
-#    optimizer). Do the losses still agree within $10^{-4}$ after 200 steps?
-#    After 2,000? Plot the difference.
-# 3. **Adam.** Keras' Adam uses $\epsilon = 10^{-7}$ by default and PyTorch's
-#    $10^{-8}$, and the two add it in different places: Keras computes
-#    $\alpha_t\, \mathbf{m} / (\sqrt{\mathbf{v}} + \epsilon)$ with
-#    $\alpha_t = \eta \sqrt{1 - \beta_2^t} / (1 - \beta_1^t)$, PyTorch
-#    $\eta\, \hat{\mathbf{m}} / (\sqrt{\hat{\mathbf{v}}} + \epsilon)$ (Lesson 4,
-#    *The idea*). Show that Keras' $\epsilon$ acts like
-#    $\epsilon / \sqrt{1 - \beta_2^t}$ in PyTorch's form. Train both for 200
-#    steps with Adam, first with equal epsilons and then with epsilons that
-#    differ by that factor (the factor changes with $t$, so how close can a
-#    constant epsilon get?), and compare the losses.
-# 4. **Break the order.** Shuffle the PyTorch batches with another seed and
-#    watch the losses part ways from the first step.
-# 5. **A square layer.** Add a 128 → 128 hidden layer to both models, copy the
-#    weights *without* transposing it, and find the first sign that something
-#    is wrong.
+# Copy Keras' initial weights into the PyTorch model instead and repeat the
+# experiment.
 #
+# <details>
+# <summary>Solution</summary>
+#
+# `train_keras` and `train_torch` both start from `initial`, in PyTorch's
+# layout, so it is enough to put a fresh Keras model's weights there
+# (`keras_in_torch_layout` transposes the kernels) and run both again:
+#
+# ```python
+# torch_initial = initial
+# initial = keras_in_torch_layout(tf_models.build_mlp(output="logits"))
+# print("fc1 bias all zero (Keras' initialiser):",
+#       not initial["fc1.bias"].any())
+# other_way = {dtype: (train_keras(dtype), train_torch(dtype))
+#              for dtype in ("float32", "float64")}
+# initial = torch_initial  # restore the lesson's starting point
+# for dtype, ((tf_losses, tf_final), (pt_losses, pt_final)) in other_way.items():
+#     print(f"{dtype}: largest loss difference "
+#           f"{np.abs(tf_losses - pt_losses).max():.1e}, largest weight "
+#           f"difference {largest(tf_final, pt_final):.1e}")
+# ```
+#
+# The runs agree as closely as in the lesson's direction: the loss
+# differences stay far inside $10^{-4}$ in `float32` and shrink to rounding
+# level in `float64`. The direction of the copy does not matter; what matters
+# is that both frameworks start from the same numbers in the layout each
+# expects. (The losses themselves differ from the lesson's run, because
+# Glorot kernels and zero biases are another starting point.)
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 6.2: Momentum
+#
+# Use SGD with momentum 0.9 in both (`momentum=0.9` in each optimizer). Do the
+# losses still agree within $10^{-4}$ after 200 steps? After 2,000? Plot the
+# difference.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# A function that trains both frameworks in `float32` from `initial`, on the
+# same batches, with any pair of optimizers (Exercise 6.3 uses it too):
+#
+# ```python
+# def paired_losses(keras_optimizer, make_torch_optimizer, steps,
+#                   before_torch_step=None):
+#     rng = np.random.default_rng(0)
+#     passes = -(-steps * BATCH // len(x_train))  # enough epochs
+#     order = np.concatenate([rng.permutation(len(x_train))
+#                             for _ in range(passes)])[: steps * BATCH]
+#     images, labels = x_train[order], y_train[order]
+#
+#     keras_net = tf_models.build_mlp(output="logits")
+#     keras_net.set_weights([initial["fc1.weight"].T, initial["fc1.bias"],
+#                            initial["fc2.weight"].T, initial["fc2.bias"]])
+#     keras_loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(
+#         from_logits=True)
+#
+#     @tf.function
+#     def keras_step(x, y):
+#         with tf.GradientTape() as tape:
+#             loss = keras_loss_fn(y, keras_net(x, training=True))
+#         variables = keras_net.trainable_variables
+#         keras_optimizer.apply_gradients(
+#             zip(tape.gradient(loss, variables), variables))
+#         return loss
+#
+#     keras_losses = [float(keras_step(x, y)) for x, y in tf_backend.make_dataset(
+#         images, labels, batch_size=BATCH, shuffle=False)]
+#
+#     torch_net = torch_models.build_mlp(output="logits")
+#     torch_net.load_state_dict(
+#         {name: torch.from_numpy(array) for name, array in initial.items()})
+#     optimizer = make_torch_optimizer(torch_net.parameters())
+#     torch_losses = []
+#     for step, (x, y) in enumerate(torch_backend.make_dataset(
+#             images, labels, batch_size=BATCH, shuffle=False), start=1):
+#         if before_torch_step is not None:
+#             before_torch_step(optimizer, step)
+#         optimizer.zero_grad()
+#         loss = nn.functional.cross_entropy(torch_net(x), y)
+#         loss.backward()
+#         optimizer.step()
+#         torch_losses.append(loss.item())
+#     return np.array(keras_losses), np.array(torch_losses)
+#
+#
+# with_momentum = paired_losses(
+#     tf.keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum=0.9),
+#     lambda p: torch.optim.SGD(p, lr=LEARNING_RATE, momentum=0.9), 2000)
+# gap = np.abs(with_momentum[0] - with_momentum[1])
+# print(f"largest loss difference: first 200 steps {gap[:200].max():.1e}, "
+#       f"all 2,000 {gap.max():.1e}")
+# fig, ax = plt.subplots(figsize=(7, 3))
+# ax.semilogy(np.arange(1, len(gap) + 1), np.maximum(gap, 1e-17), ".", ms=2)
+# ax.axhline(1e-4, ls=":", color="0.4")
+# ax.set_xlabel("step")
+# ax.set_ylabel("|TensorFlow - PyTorch|")
+# plt.show()
+# ```
+#
+# The two libraries write momentum differently, Keras as
+# $v \leftarrow \mu v - \eta g,\ \theta \leftarrow \theta + v$ and PyTorch as
+# $b \leftarrow \mu b + g,\ \theta \leftarrow \theta - \eta b$, but with a
+# constant learning rate these are the same update ($v = -\eta b$). So the
+# runs still agree to rounding, and the printed differences answer both
+# questions; the plot shows whether the rounding differences grow with the
+# number of steps: momentum carries each step's small difference into the
+# following ones.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 6.3: Adam
+#
+# Keras' Adam uses $\epsilon = 10^{-7}$ by default and PyTorch's $10^{-8}$.
+# Make them equal and compare 200 steps. Do equal epsilons make the two
+# optimizers equal? Write `keras_epsilon(torch_epsilon, step, beta_2=0.999)`:
+# the Keras epsilon that makes Keras' step $t$ equal to PyTorch's.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# They do not. With $m_t, v_t$ the moving averages of the gradient and its
+# square, $\hat m_t = m_t / (1 - \beta_1^t)$ and
+# $\hat v_t = v_t / (1 - \beta_2^t)$, PyTorch takes the step
+#
+# $$
+# \Delta\theta = -\eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon_\text{PyTorch}} ,
+# $$
+#
+# while Keras 3 computes $\alpha_t = \eta \sqrt{1 - \beta_2^t} / (1 -
+# \beta_1^t)$ and adds its epsilon to the *uncorrected* root:
+#
+# $$
+# \Delta\theta = -\alpha_t\,\frac{m_t}{\sqrt{v_t} + \epsilon_\text{Keras}}
+# = -\eta\,\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon_\text{Keras} / \sqrt{1 - \beta_2^t}} .
+# $$
+#
+# The two steps are equal when $\epsilon_\text{Keras} = \epsilon_\text{PyTorch}
+# \sqrt{1 - \beta_2^t}$: a factor of $\sqrt{0.001} \approx 0.032$ at the first
+# step, which tends to 1 as $t$ grows. Equal epsilons therefore give Keras a
+# *larger* effective epsilon in the early steps. The code compares 200 steps
+# with equal epsilons, and then with PyTorch's epsilon changed at every step
+# to match Keras' (through `before_torch_step`, with `paired_losses` from
+# Exercise 6.2):
+#
+# ```python
+# import math
+#
+#
+# def keras_epsilon(torch_epsilon, step, beta_2=0.999):
+#     return torch_epsilon * math.sqrt(1 - beta_2**step)
+#
+#
+# def match_keras(optimizer, step, keras_eps=1e-7):
+#     for group in optimizer.param_groups:  # the inverse of keras_epsilon
+#         group["eps"] = keras_eps / math.sqrt(1 - 0.999**step)
+#
+#
+# adam_runs = {
+#     "equal epsilons 1e-7": paired_losses(
+#         tf.keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-7),
+#         lambda p: torch.optim.Adam(p, lr=1e-3, eps=1e-7), STEPS),
+#     "PyTorch's epsilon matched per step": paired_losses(
+#         tf.keras.optimizers.Adam(learning_rate=1e-3, epsilon=1e-7),
+#         lambda p: torch.optim.Adam(p, lr=1e-3, eps=1e-7), STEPS,
+#         before_torch_step=match_keras),
+# }
+# for name, (keras_losses, torch_losses) in adam_runs.items():
+#     print(f"{name}: largest loss difference "
+#           f"{np.abs(keras_losses - torch_losses).max():.1e}")
+# answer = keras_epsilon
+# ```
+#
+# Matching the epsilon step by step removes the systematic part of the
+# difference; what is left is `float32` rounding. Here $\epsilon$ is tiny
+# next to $\sqrt{\hat v_t}$ for most weights, so even equal epsilons stay
+# close; the difference shows where gradients are near zero, such as the
+# weights of border pixels, where $\sqrt{\hat v_t}$ is itself small.
+#
+# </details>
+
+# %%
+from course_utils.practice import lesson6 as practice
+
+answer = None  # your answer: your function keras_epsilon
+practice.exercise_3.check(answer)
+
+# %% [markdown]
+# ### Exercise 6.4: Break the order
+#
+# Shuffle the PyTorch batches with another seed and watch the losses part
+# ways from the first step.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# `train_torch` reads the global `torch_batches`, so swap it for a run:
+#
+# ```python
+# lesson_batches = torch_batches
+# other_order = np.random.default_rng(1).permutation(len(x_train))
+# other_order = other_order[: STEPS * BATCH]
+# torch_batches = torch_backend.make_dataset(
+#     x_train[other_order], y_train[other_order], batch_size=BATCH,
+#     shuffle=False)
+# reshuffled_losses, _ = train_torch("float32")
+# torch_batches = lesson_batches
+# keras_losses = keras_runs["float32"][0]
+# print("first 3 losses, Keras:   ", np.round(keras_losses[:3], 4))
+# print("first 3 losses, PyTorch: ", np.round(reshuffled_losses[:3], 4))
+# print(f"mean of the last 10: {keras_losses[-10:].mean():.3f} and "
+#       f"{reshuffled_losses[-10:].mean():.3f}")
+# ```
+#
+# The first loss already differs: it is measured on a different batch, from
+# the same weights. After that the weights differ too, and the two runs never
+# meet again step for step, although both learn at about the same rate (the
+# means of their last ten losses are close). Step-by-step agreement needs the
+# batches in the same order; statistical agreement does not.
+#
+# </details>
+
+# %% [markdown]
+# ### Exercise 6.5: A square layer
+#
+# Add a 128 → 128 hidden layer to both models, copy the weights *without*
+# transposing it, and find the first sign that something is wrong.
+#
+# <details>
+# <summary>Solution</summary>
+#
+# ```python
+# torch.manual_seed(0)
+# deep_torch = nn.Sequential(
+#     nn.Flatten(), nn.Linear(784, 128), nn.ReLU(),
+#     nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+# deep_keras = tf.keras.Sequential([
+#     tf.keras.Input(shape=(28, 28)), tf.keras.layers.Flatten(),
+#     tf.keras.layers.Dense(128, activation="relu"),
+#     tf.keras.layers.Dense(128, activation="relu"),
+#     tf.keras.layers.Dense(10)])
+# w = [p.detach().numpy() for p in deep_torch.parameters()]  # (out, in)
+# deep_keras.set_weights([w[0].T, w[1], w[2], w[3], w[4].T, w[5]])  # no error
+# torch_scores = deep_torch(torch_first_images).detach().numpy()
+# wrong = np.abs(deep_keras(tf_first_images).numpy() - torch_scores).max()
+# deep_keras.set_weights([w[0].T, w[1], w[2].T, w[3], w[4].T, w[5]])
+# right = np.abs(deep_keras(tf_first_images).numpy() - torch_scores).max()
+# print(f"largest difference of the first batch's logits, before any "
+#       f"training: {wrong:.1e} without the transpose, {right:.1e} with it")
+# ```
+#
+# `set_weights` accepts the untransposed $128 \times 128$ matrix, because
+# only shapes are checked, so nothing fails. The first sign is the very first
+# forward pass: on the first batch, before any step, the two models' logits
+# (and so their first losses) differ far beyond rounding, while with the
+# transpose they agree to `float32` rounding. That is why the lesson compares
+# the frameworks from the first step on: a difference at step 1 is a copying
+# or set-up error, not drift. Training would hide it, since both models
+# would still learn, just not the same function.
+#
+# </details>
+
+# %% [markdown]
 # ## Summary
 #
 # * The article's network has 101,770 parameters in either framework.

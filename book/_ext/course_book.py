@@ -356,6 +356,58 @@ def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[s
     return nb
 
 
+# --------------------------------------------------------------------------- solutions
+
+SOLUTION_OPEN = re.compile(r"^\s*<details>\s*<summary>(?P<title>[^<]*)</summary>\s*$", re.S)
+SOLUTION_CLOSE = re.compile(r"^\s*</details>\s*$")
+
+
+def solution_dropdowns(app, doctree) -> None:
+    """Turn each ``<details><summary>Title</summary> ... </details>`` of a page into a
+    sphinx-design dropdown, closed, titled ``Title``.
+
+    The lessons fold each exercise's worked solution in a ``<details>`` block,
+    which JupyterLab shows folded. MyST reads the two tags as raw HTML nodes
+    with the solution's Markdown parsed in between; this handler (connected to
+    ``doctree-read``) moves the nodes between the tags into a dropdown
+    component, so the book draws the solution like its other dropdowns and
+    every format, not only HTML, sees its content. A ``<details>`` without its
+    ``</details>`` among the following siblings is a warning (strict builds fail).
+    """
+    from docutils import nodes
+    from sphinx.util import logging
+    from sphinx_design.shared import create_component
+
+    def is_html(node, pattern):
+        return (isinstance(node, nodes.raw) and "html" in node.get("format", "").split()
+                and pattern.match(node.astext()))
+
+    for opening in list(doctree.findall(nodes.raw)):
+        match = is_html(opening, SOLUTION_OPEN)
+        if not match or opening.parent is None:
+            continue
+        parent = opening.parent
+        start = parent.index(opening)
+        end = next((i for i in range(start + 1, len(parent)) if is_html(parent[i], SOLUTION_CLOSE)), None)
+        if end is None:
+            logging.getLogger("course_book").warning(
+                "a <details> block has no </details> in the same cell; it is not turned into a dropdown",
+                location=opening, type="course", subtype="solutions")
+            continue
+        body = list(parent[start + 1 : end])
+        for node in [*body, parent[end]]:
+            parent.remove(node)
+        title = match.group("title").strip() or "Solution"
+        dropdown = create_component(
+            "dropdown", opened=False, type="dropdown", has_title=True, icon=None, chevron=None,
+            container_classes=["sd-mb-3", "course-solution"], title_classes=[], body_classes=[],
+        )
+        dropdown += nodes.rubric(title, title)
+        dropdown.extend(body)
+        dropdown.source, dropdown.line = opening.source, opening.line
+        opening.replace_self(dropdown)
+
+
 # --------------------------------------------------------------------------- Sphinx
 
 
@@ -494,6 +546,7 @@ def setup(app):
     app.connect("config-inited", _on_config_inited, priority=100)
     app.connect("build-finished", _on_build_finished)
     app.connect("html-page-context", _dedupe_scripts)
+    app.connect("doctree-read", solution_dropdowns)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
