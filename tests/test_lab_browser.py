@@ -10,6 +10,8 @@ stopped afterwards, and the test fails if any is left.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -168,6 +170,59 @@ JS_OUTPUTS = f"""() => {CURRENT}.content.widgets
                  tags: (c.model.sharedModel.metadata.tags || [])}}))"""
 
 
+# Run Python in the lesson's kernel (as the notebook's own session) and return what it printed.
+JS_KERNEL_RUN = f"""async (code) => {{
+    const kernel = {CURRENT}.sessionContext.session.kernel;
+    const future = kernel.requestExecute({{code, silent: false, store_history: false}});
+    let out = '';
+    future.onIOPub = (msg) => {{
+        if (msg.header.msg_type === 'stream') out += msg.content.text;
+        if (msg.header.msg_type === 'error') out += 'ERROR ' + msg.content.ename + ': ' + msg.content.evalue;
+    }};
+    await future.done;
+    return out;
+}}"""
+
+
+def kernel_run(page, code: str) -> str:
+    out = page.evaluate(JS_KERNEL_RUN, code)
+    assert not out.startswith("ERROR"), out
+    return out
+
+
+# Lesson 1's explorer draws into ``picture`` through ``redraw()``. Draw the widgets'
+# current state into a scratch image with that same function, keep the figure to
+# read its legend, and put the displayed picture back untouched.
+JS_DRAW_CURRENT_STATE = """
+import hashlib as _hashlib, json as _json
+import matplotlib.pyplot as _plt
+_shown, _close, _figures = picture, _plt.close, []
+picture = type(_shown)(format="png")
+_plt.close = lambda fig=None: (_figures.append(fig), _close(fig))
+try:
+    redraw()
+    _drawn = picture.value
+finally:
+    picture, _plt.close = _shown, _close
+print(_json.dumps({
+    "weight": weight_slider.value,
+    "labels": [t.get_text() for t in _figures[-1].axes[0].get_legend().get_texts()],
+    "sha256": _hashlib.sha256(_drawn).hexdigest(),
+    "kernel_picture_sha256": _hashlib.sha256(picture.value).hexdigest(),
+}))
+"""
+
+# The bytes the <img> shows (a blob: URL that ipywidgets made from the model's value), as base64.
+JS_PICTURE_BYTES = """async (img) => {
+    try {
+        const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+        let text = '';
+        for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+        return btoa(text);
+    } catch (e) { return null; }  // a URL revoked by a newer picture: read again
+}"""
+
+
 def open_and_run_all(page, lab: Lab, lesson: str, timeout_s: int) -> list[dict]:
     """Open ``lesson``.py as a learner would, run every cell, and return the code cells' outputs."""
     page.goto(f"{lab.base}/lab/tree/{lesson}.py?token={TOKEN}")
@@ -242,7 +297,8 @@ def test_activation_lesson_runs_and_its_widget_responds(lab, page):
         timeout=30_000,
     )
 
-    # The explorer widget: scroll to it, move the weight slider with the keyboard, watch the picture change.
+    # The explorer widget: scroll to it, move the weight slider with the keyboard, and wait until
+    # the picture shows the slider's final value (not merely a different picture).
     index = page.evaluate(
         f"() => {CURRENT}.content.widgets.findIndex(c => (c.model.sharedModel.outputs || [])"
         ".some(o => o.data && o.data['application/vnd.jupyter.widget-view+json']))"
@@ -252,22 +308,73 @@ def test_activation_lesson_runs_and_its_widget_responds(lab, page):
     widget = page.locator(".jp-Cell").nth(index).locator(".jupyter-widgets.widget-vbox").first
     widget.wait_for(state="visible", timeout=30_000)
     picture = widget.locator("img").first
-    picture.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function("el => el.complete && el.naturalWidth > 100", arg=picture.element_handle(), timeout=30_000)
+    try:
+        picture.wait_for(state="visible", timeout=15_000)
+    except playwright_api.TimeoutError:
+        # Seen in Chromium with JupyterLab 4.6's default windowing ("contentVisibility"): an image
+        # inserted while its cell was off screen is decoded but never given a layout box (its
+        # bounding box stays 0 x 0 even in view), until its display is toggled. Toggle it once.
+        picture.evaluate("el => { el.style.display = 'none'; void el.offsetWidth; el.style.display = ''; }")
+    picture.evaluate("el => el.scrollIntoView({block: 'center'})")
+    picture.wait_for(state="visible", timeout=15_000)
     before_src = picture.get_attribute("src")
     readout = widget.locator(".widget-slider .widget-readout").first
     before_value = readout.inner_text()
+    bias_value = float(widget.locator(".widget-slider .widget-readout").nth(1).inner_text())
     page.screenshot(path=str(SCREENSHOTS / "01_activation_functions-widget-before.png"))
+    presses, step = 15, 0.1
+    final = round(float(before_value) + presses * step, 10)
     handle = widget.locator(".widget-slider .noUi-handle").first
     handle.focus()
-    for _ in range(15):
+    for _ in range(presses):
         handle.press("ArrowRight")
     page.wait_for_function(
         "([el, src]) => el.getAttribute('src') !== src", arg=[picture.element_handle(), before_src], timeout=30_000
     )
-    assert readout.inner_text() != before_value
+    page.wait_for_function("([el, text]) => el.textContent.trim() === text",
+                           arg=[readout.element_handle(), f"{final:.2f}"], timeout=10_000)
+
+    # The kernel has the slider's final value, and its own drawing of that state
+    # carries the legend label sigmoid(w z + b) for it.
+    deadline = time.monotonic() + 60
+    while True:
+        state = json.loads(kernel_run(page, JS_DRAW_CURRENT_STATE))
+        if abs(state["weight"] - final) < 1e-9 or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(250)
+    assert abs(state["weight"] - final) < 1e-9, f"the kernel's weight is {state['weight']}, the slider reads {final}"
+    function = widget.locator("select").first.input_value()
+    expected_label = f"{function}({final:g} z + {bias_value:g})"
+    assert state["labels"][0] == expected_label, state["labels"]
+
+    # The picture on the page is that drawing: its bytes are the kernel's PNG of the final state,
+    # not the picture of some intermediate value the slider passed on its way.
+    deadline = time.monotonic() + 60
+    while True:
+        shown = page.evaluate(JS_PICTURE_BYTES, picture.element_handle())
+        shown_sha = hashlib.sha256(base64.b64decode(shown)).hexdigest() if shown else None
+        if shown_sha == state["sha256"] or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(250)
     page.screenshot(path=str(SCREENSHOTS / "01_activation_functions-widget-after.png"))
     assert page.console_errors == [], page.console_errors
     record("01_activation_functions", run_all_seconds=round(run_seconds, 1), kernel_peak_mib=round(kernel_peak_mib(lab)))
+    if shown_sha != state["sha256"] and state["kernel_picture_sha256"] == shown_sha:
+        # Known defect of lesson 1's explorer (seen on every run here): after a quick run of key
+        # presses the kernel holds the slider's final value, yet redraw() has not drawn it, so the
+        # kernel's own picture.value, and with it the page, still shows an earlier value. The
+        # lesson must fix it; until then this is an expected failure, and only this case is.
+        pytest.xfail(
+            f"lesson 1's explorer did not redraw for the slider's final value: the slider reads "
+            f"{final:.2f}, the kernel's picture.value (and the page) is an earlier drawing, "
+            f"not {expected_label!r}"
+        )
+    assert shown_sha == state["sha256"], (
+        f"the slider reads {final:.2f} but after 60 s the picture is still not the drawing of "
+        f"{expected_label!r} (picture sha256 {shown_sha}, expected {state['sha256']}, kernel's "
+        f"picture.value sha256 {state['kernel_picture_sha256']})"
+    )
 
 
 def test_pytorch_mnist_lesson_runs_to_its_accuracy_line(lab, page):

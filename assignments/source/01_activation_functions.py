@@ -209,9 +209,10 @@ _hidden_l1_q3()
 # ### BEGIN SOLUTION
 # Model answer: $\sigma'(z) = \sigma(z)(1-\sigma(z))$ is at most $1/4$, at
 # $z = 0$. The backward pass multiplies one such factor per layer (times the
-# weights), so through 10 sigmoid layers the gradient shrinks by up to
-# $4^{-10} \approx 10^{-6}$ and the first layers barely learn. ReLU's
-# derivative is exactly 1 where the unit is active, so it passes gradients on
-# unchanged. Full marks: the bound 1/4 (1 point) and the geometric shrinking
+# weights), so through 10 sigmoid layers the sigmoid factors alone shrink the
+# gradient by a factor of at least $4^{10} \approx 10^{6}$: what reaches the
+# first layer is at most $4^{-10}$ of what it would be with slopes of 1, and
+# the first layers barely learn. ReLU's derivative is exactly 1 where the
+# unit is active, so it passes gradients on unchanged. Full marks: the bound 1/4 (1 point) and the geometric shrinking
 # with depth compared with ReLU's slope of 1 (1 point).
 # ### END SOLUTION
