@@ -37,6 +37,12 @@ ALLOWED: dict[str, dict[str, str]] = {
     "04_mnist_tensorflow": {
         "0.001": "the article's Adam learning rate (tf_models.ARTICLE), quoted by an exercise",
     },
+    "05_mnist_pytorch": {
+        "0.05": "a learning rate an exercise asks the learner to try",
+    },
+    "06_tensorflow_vs_pytorch": {
+        "0.9": "the momentum an exercise asks the learner to use",
+    },
 }
 
 
