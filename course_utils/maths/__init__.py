@@ -25,7 +25,7 @@ Output layer and losses (:mod:`course_utils.maths.losses`)
     :func:`cross_entropy`, :func:`binary_cross_entropy`.
 A small multilayer perceptron, the five training steps (:mod:`course_utils.maths.mlp`)
     :func:`init_mlp`, :func:`mlp_forward`, :func:`mlp_loss`,
-    :func:`mlp_backward`, :func:`sgd_update`.
+    :func:`mlp_backward`, :func:`sgd_update`, and :func:`check_params`.
 Gradient checking (:mod:`course_utils.maths.gradcheck`)
     :func:`numerical_gradient`, :func:`relative_error`.
 """
@@ -52,6 +52,7 @@ from .losses import (
 from .mlp import (
     INIT_SCHEMES,
     ForwardCache,
+    check_params,
     init_mlp,
     mlp_backward,
     mlp_forward,
@@ -64,6 +65,7 @@ __all__ = [
     "INIT_SCHEMES",
     "ForwardCache",
     "binary_cross_entropy",
+    "check_params",
     "cross_entropy",
     "init_mlp",
     "log_softmax",

@@ -35,6 +35,7 @@ from .losses import _targets_as_distribution, cross_entropy, softmax
 __all__ = [
     "INIT_SCHEMES",
     "ForwardCache",
+    "check_params",
     "init_mlp",
     "mlp_backward",
     "mlp_forward",
@@ -108,7 +109,7 @@ def init_mlp(
     return params
 
 
-def _check_params(params: Any) -> int:
+def check_params(params: Any, *, n_layers: int | None = None) -> int:
     """Check ``params`` as :func:`init_mlp` makes them; return the number of layers.
 
     Parameters
@@ -116,6 +117,9 @@ def _check_params(params: Any) -> int:
     params : dict of str to numpy.ndarray
         ``W1, b1, ..., WL, bL`` with ``Wi`` 2-D floating (fan_in x fan_out),
         ``bi`` of shape (fan_out,), and the layers chained.
+    n_layers : int or None
+        The number of layers they must hold (for a model with that many dense
+        layers), or None for any number.
 
     Returns
     -------
@@ -127,14 +131,16 @@ def _check_params(params: Any) -> int:
             "params must be a dict of weights as init_mlp() returns; "
             f"got {describe(params)}."
         )
-    n_layers = len(params) // 2
-    expected = {f"{kind}{i}" for i in range(1, n_layers + 1) for kind in "Wb"}
+    found = len(params) // 2 if n_layers is None else n_layers
+    expected = {f"{kind}{i}" for i in range(1, found + 1) for kind in "Wb"}
     if set(params) != expected:
+        last = "WL, bL" if n_layers is None else f"W{found}, b{found}"
+        model = "" if n_layers is None else f" for a model with {found} dense layers"
         raise ValueError(
-            "params must hold W1, b1, ..., WL, bL as init_mlp() returns; "
+            f"params must hold W1, b1, ..., {last} as init_mlp() returns{model}; "
             f"got keys {sorted(params)}."
         )
-    for i in range(1, n_layers + 1):
+    for i in range(1, found + 1):
         w, b = params[f"W{i}"], params[f"b{i}"]
         if (
             not isinstance(w, np.ndarray)
@@ -154,7 +160,7 @@ def _check_params(params: Any) -> int:
                 f"params['W{i}'] must have {params[f'W{i - 1}'].shape[1]} rows, the "
                 f"outputs of layer {i - 1}; got {describe(w)}."
             )
-    return n_layers
+    return found
 
 
 @dataclass
@@ -195,7 +201,7 @@ def mlp_forward(
         Logits of shape (N, classes) and a :class:`ForwardCache` for
         :func:`mlp_backward`.
     """
-    n_layers = _check_params(params)
+    n_layers = check_params(params)
     activation = check_one_of("activation", activation, tuple(ACTIVATIONS))
     a = as_float_array("x", x)
     fan_in = params["W1"].shape[0]
@@ -263,7 +269,7 @@ def mlp_backward(
     dict of str to numpy.ndarray
         The gradient of every parameter, with the same keys and shapes as ``params``.
     """
-    n_layers = _check_params(params)
+    n_layers = check_params(params)
     if (
         not isinstance(cache, ForwardCache)
         or cache.logits is None
