@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from ._checks import check_images_labels, check_positive_int, check_seed
+from .validation import check_images_labels, check_integer, check_seed
 from .data import PIXEL_SCALE
 
 __all__ = ["make_dataset", "normalize"]
@@ -54,7 +54,7 @@ def make_dataset(
         (batch, height, width) scaled to [0, 1], and ``int64`` labels of shape (batch,).
     """
     images, labels = check_images_labels(images, labels)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_integer("batch_size", batch_size, low=1)
     seed = check_seed("seed", seed)
     ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64)))
     if shuffle:

@@ -365,6 +365,7 @@ def check_array(
     shape: Sequence[int | str | None] | None = None,
     dtype: Any = None,
     finite: bool = False,
+    non_empty: bool = False,
 ) -> np.ndarray:
     """``value`` as a NumPy array (``np.asarray``, never copied or cast), checked.
 
@@ -385,16 +386,24 @@ def check_array(
         bool. The array is not cast: a mismatch is an error.
     finite : bool
         Reject NaN and infinity.
+    non_empty : bool
+        Reject an array with no elements.
 
     Raises TypeError for a value that is not an array of the right dtype,
-    ValueError for a wrong number of dimensions, shape or a non-finite entry.
+    ValueError for a wrong number of dimensions, shape, an empty array or a
+    non-finite entry.
     """
     if dtype is None:
-        kind = "an array"
+        what = "array"
     elif isinstance(dtype, str) and dtype in _KINDS:
-        kind = f"an array of {_KINDS[dtype]}"
+        what = f"array of {_KINDS[dtype]}"
     else:
-        kind = f"an array of dtype {np.dtype(dtype)}"
+        what = f"array of dtype {np.dtype(dtype)}"
+    if isinstance(ndim, numbers.Integral):
+        what = f"{ndim}-D {what}"
+    if non_empty:
+        what = f"non-empty {what}"
+    kind = f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
     if value is None or isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be {kind}; got {describe(value)}.")
     try:
@@ -409,6 +418,10 @@ def check_array(
             f"{name} must be {kind}; got {describe(value)} "
             "holding objects that are not numbers."
         )
+    if dtype is not None and array.size == 0 and not isinstance(value, np.ndarray):
+        # An empty list carries no dtype: give it the kind's usual one.
+        default = {"floating": np.float64, "integer": np.int64, "numeric": np.float64}
+        array = array.astype(default.get(dtype, np.bool_) if isinstance(dtype, str) else dtype)
     if dtype is not None and not _dtype_ok(array, dtype):
         hint = ""
         if dtype == "floating" and np.issubdtype(array.dtype, np.integer):
@@ -418,13 +431,16 @@ def check_array(
         raise ValueError(
             f"{name} must have at least {min_ndim} dimension(s); got {describe(array)}."
         )
-    if ndim is not None:
-        allowed = (ndim,) if isinstance(ndim, numbers.Integral) else tuple(ndim)
-        if array.ndim not in allowed:
-            words = " or ".join(str(n) for n in allowed)
+    if isinstance(ndim, numbers.Integral) and array.ndim != ndim:
+        raise ValueError(f"{name} must be {kind}; got {describe(array)}.")
+    if ndim is not None and not isinstance(ndim, numbers.Integral):
+        if array.ndim not in tuple(ndim):
+            words = " or ".join(str(n) for n in ndim)
             raise ValueError(
                 f"{name} must have {words} dimension(s); got {describe(array)}."
             )
+    if non_empty and array.size == 0:
+        raise ValueError(f"{name} must be {kind}; got {describe(array)}.")
     if shape is not None:
         fits = array.ndim == len(shape) and all(
             want is None or isinstance(want, str) or want == got
@@ -438,8 +454,8 @@ def check_array(
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
         if bad:
             raise ValueError(
-                f"{name} must hold only finite numbers; got {describe(array)} "
-                f"with {bad} NaN or infinite value(s). "
+                f"{name} must hold finite numbers; it holds NaN or infinity in {bad} "
+                f"place(s) ({describe(array)}). "
                 "Look for a division by zero or an overflow upstream."
             )
     return array

@@ -156,9 +156,20 @@ MESSAGES = [
     (
         lambda: v.check_array("loss", [0.1, np.nan, np.inf], finite=True),
         ValueError,
-        "loss must hold only finite numbers; got a NumPy array of dtype float64 and "
-        "shape (3,) with 2 NaN or infinite value(s). "
+        "loss must hold finite numbers; it holds NaN or infinity in 2 place(s) "
+        "(a NumPy array of dtype float64 and shape (3,)). "
         "Look for a division by zero or an overflow upstream.",
+    ),
+    (
+        lambda: v.check_array("y", [[1, 2]], dtype="integer", ndim=1, non_empty=True),
+        ValueError,
+        "y must be a non-empty 1-D array of integers; "
+        "got a NumPy array of dtype int64 and shape (1, 2).",
+    ),
+    (
+        lambda: v.check_array("y", [], ndim=1, non_empty=True),
+        ValueError,
+        "y must be a non-empty 1-D array; got a NumPy array of dtype float64 and shape (0,).",
     ),
     (
         lambda: v.check_path("root", 3),
@@ -199,6 +210,13 @@ def test_accepted_values_come_back_converted():
     assert v.check_array("x", array, shape=(None, 2), dtype="floating") is array
     assert v.check_array("x", [[1, 2]], dtype="numeric").dtype.kind == "i"
     assert v.check_array("labels", np.arange(3), dtype="integer", ndim=1).shape == (3,)
+
+
+def test_an_empty_list_takes_the_kinds_dtype():
+    assert v.check_array("y", [], dtype="integer").dtype == np.int64
+    assert v.check_array("y", [], dtype="numeric").dtype == np.float64
+    with pytest.raises(TypeError):  # an empty array has a dtype of its own
+        v.check_array("y", np.array([], dtype=np.float64), dtype="integer")
 
 
 def test_bool_is_never_a_number_nor_an_option_for_one():
