@@ -111,23 +111,23 @@ class TrainingSettings:
 
     Attributes
     ----------
-    name:
+    name : str
         A short label for tables, such as ``"course"`` or ``"article"``.
-    optimizer:
+    optimizer : {"adam", "sgd"}
         ``"adam"`` or ``"sgd"``.
-    batch_size:
+    batch_size : int >= 1
         Examples per gradient step.
-    learning_rate:
+    learning_rate : float > 0
         The (initial) step size.
-    momentum:
+    momentum : float in [0, 1)
         SGD's momentum (0 for plain SGD); ignored by Adam.
-    schedule:
+    schedule : {"constant", "cosine"}
         ``"constant"``, or ``"cosine"``: the learning rate falls from
         ``learning_rate`` to 0 along half a cosine over all the steps of
         training, which lets a large step size explore early and settle late.
-    epochs:
+    epochs : int >= 1
         Passes over the training set.
-    steps_per_execution:
+    steps_per_execution : int >= 1
         Keras only: how many steps ``model.fit`` runs per call into its
         compiled graph (Keras' default is 1). More steps per call spend less
         time in Python between steps. PyTorch ignores it.

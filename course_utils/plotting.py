@@ -116,14 +116,14 @@ def plot_learning_curves(history: Mapping[str, Any], *, title: str | None = "Lea
 
     Parameters
     ----------
-    history:
+    history : mapping of str to sequence of float
         A mapping from a series name to its values, one per epoch, such as
         Keras' ``History.history`` (``{"loss": [...], "accuracy": [...],
         "val_loss": [...], "val_accuracy": [...]}``) or a dict built the same
         way in a PyTorch loop. Names ending in ``loss`` go to the left panel,
         names ending in ``accuracy`` (or ``acc``) to the right one; all series
         must have the same length. The legend shows the names as given.
-    title:
+    title : str or None
         The figure's title, or None.
 
     Returns
@@ -187,11 +187,11 @@ def plot_step_losses(
 
     Parameters
     ----------
-    step_losses:
+    step_losses : mapping of str to sequence of float
         Run name -> 1-D array of per-step losses.
-    batch_sizes:
+    batch_sizes : mapping of str to int
         Run name -> examples per step, with the same names as ``step_losses``.
-    window:
+    window : int >= 1
         Examples covered by the moving average: ``window // batch_size`` steps
         (at least 1, at most the run's length).
     """
@@ -355,15 +355,15 @@ def plot_first_layer_weights(
 
     Parameters
     ----------
-    weights:
+    weights : numpy.ndarray of numbers, shape (units, height * width) or (units, height, width)
         Shape (units, height * width) or (units, height, width): row ``j``
         holds the weight from every pixel to hidden unit ``j`` (PyTorch's
         ``fc1.weight`` as is; Keras' kernel transposed). The
         ``first_layer_weights`` function of either framework module returns
         this layout.
-    image_shape:
+    image_shape : tuple of two int >= 1
         (height, width) of an input image.
-    ncols:
+    ncols : int >= 1
         Images per row.
 
     Returns

@@ -23,9 +23,9 @@ def seed_everything(seed: int, frameworks: Iterable[str] | None = None) -> list[
 
     Parameters
     ----------
-    seed:
+    seed : int >= 0
         A non-negative integer.
-    frameworks:
+    frameworks : iterable of {"tensorflow", "torch"} or None
         Which of ``"tensorflow"`` and ``"torch"`` to seed. By default, those
         already imported, so that a PyTorch-only lesson does not load
         TensorFlow (import your framework first, then call this). Naming a

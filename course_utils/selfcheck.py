@@ -68,12 +68,12 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
 
     Parameters
     ----------
-    value:
+    value : array_like, tensor or number
         A NumPy array or scalar, a Python number (``bool``, ``int``,
         ``float``), a (nested) list or tuple of numbers, a TensorFlow tensor or
         variable, or a PyTorch tensor (on any device, with or without
         gradient).
-    name:
+    name : str
         What to call the value in error messages, e.g. ``"relu_derivative(z)"``.
 
     Returns
@@ -227,19 +227,19 @@ class Question:
 
     Parameters
     ----------
-    label:
+    label : str
         How the question is called in messages, e.g. ``"Question 1 (relu_derivative)"``.
-    checks:
+    checks : list of (str, callable)
         The public checks, in order: ``(description, function)`` pairs. Each
         function takes the answer and raises :class:`CheckFailure` (or any
         exception) when it is wrong. An empty list makes a written question,
         which only a person can grade.
-    hint:
+    hint : str
         A nudge in words.
-    solution:
+    solution : str or None
         Text shown by :meth:`solution`, or None when the instructor has not
         released it (the case for graded questions).
-    expects:
+    expects : str
         What ``check`` needs, e.g. ``"your function relu_derivative"``.
     """
 

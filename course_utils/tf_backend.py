@@ -34,17 +34,17 @@ def make_dataset(
 
     Parameters
     ----------
-    images:
+    images : numpy.ndarray of uint8, shape (N, height, width)
         ``uint8`` array of shape (N, height, width), as :func:`course_utils.load_mnist` returns.
-    labels:
+    labels : numpy.ndarray of int, shape (N,)
         Integer array of shape (N,) with class indices 0-9.
-    batch_size:
+    batch_size : int >= 1
         Examples per batch.
-    shuffle:
+    shuffle : bool
         Reshuffle the examples at the start of every pass over the dataset.
-    seed:
+    seed : int >= 0 or None
         Seed of the shuffle; the same seed gives the same order of batches.
-    drop_remainder:
+    drop_remainder : bool
         Drop the last batch when it is smaller than ``batch_size``.
 
     Returns
