@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_integer, check_one_of, check_real, describe
+from .validation import (
+    check_integer,
+    check_layer_sizes,
+    check_one_of,
+    check_real,
+    describe,
+)
 
 __all__ = [
     "DTYPES",
@@ -60,18 +66,6 @@ def layer_sizes(hidden: int = HIDDEN_UNITS) -> tuple[int, int, int]:
     return (IMAGE_SHAPE[0] * IMAGE_SHAPE[1], hidden, NUM_CLASSES)
 
 
-def _check_sizes(sizes: Any) -> tuple[int, ...]:
-    message = (
-        "sizes must be a sequence of at least two layer widths, such as (784, 128, 10); "
-        f"got {describe(sizes)}."
-    )
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise TypeError(message)
-    if len(sizes) < 2:
-        raise ValueError(message)
-    return tuple(check_integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes))
-
-
 def parameter_count(sizes: Sequence[int] = layer_sizes()) -> int:
     """Weights plus biases of a stack of dense layers with the given widths.
 
@@ -79,7 +73,7 @@ def parameter_count(sizes: Sequence[int] = layer_sizes()) -> int:
     weight matrix and ``n_out`` biases; for (784, 128, 10) that is
     784*128 + 128 + 128*10 + 10 = 101,770.
     """
-    sizes = _check_sizes(sizes)
+    sizes = check_layer_sizes("sizes", sizes)
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
@@ -97,7 +91,7 @@ def training_flops_per_example(sizes: Sequence[int] = layer_sizes()) -> int:
 
     For (784, 128, 10): 4*784*128 + 6*128*10 = 409,088.
     """
-    sizes = _check_sizes(sizes)
+    sizes = check_layer_sizes("sizes", sizes)
     total = 0
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         products = 2 if index == 0 else 3

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from .validation import check_array, check_integer, describe
+from .validation import check_array, check_class_labels, check_integer, describe
 
 __all__ = [
     "OKABE_ITO",
@@ -63,20 +63,9 @@ _SERIES_STYLES = (
 # input checks
 
 
-def _as_1d(name: str, value: Any, *, integer: bool = False) -> np.ndarray:
-    """``value`` as a non-empty 1-D array of finite numbers (or of integers)."""
-    dtype = "integer" if integer else "numeric"
-    return check_array(name, value, dtype=dtype, ndim=1, non_empty=True, finite=True)
-
-
-def _check_labels(name: str, value: Any, num_classes: int) -> np.ndarray:
-    labels = _as_1d(name, value, integer=True)
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or high >= num_classes:
-        raise ValueError(
-            f"{name} must lie in 0..{num_classes - 1}; got values from {low} to {high}."
-        )
-    return labels.astype(np.int64)
+def _as_1d(name: str, value: Any) -> np.ndarray:
+    """``value`` as a non-empty 1-D array of finite numbers."""
+    return check_array(name, value, dtype="numeric", ndim=1, non_empty=True, finite=True)
 
 
 def _check_images(name: str, value: Any) -> np.ndarray:
@@ -242,8 +231,8 @@ def confusion_matrix(y_true: Any, y_pred: Any, *, num_classes: int = 10) -> np.n
     class ``j``; the diagonal holds the correct predictions.
     """
     num_classes = check_integer("num_classes", num_classes, low=2)
-    true = _check_labels("y_true", y_true, num_classes)
-    pred = _check_labels("y_pred", y_pred, num_classes)
+    true = check_class_labels("y_true", y_true, num_classes=num_classes)
+    pred = check_class_labels("y_pred", y_pred, num_classes=num_classes)
     if len(true) != len(pred):
         raise ValueError(f"y_true and y_pred must have the same length; got {len(true)} and {len(pred)}.")
     counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)
@@ -310,8 +299,8 @@ def plot_misclassified(
     nothing is misclassified the figure says so instead of showing a grid.
     """
     images = _check_images("images", images)
-    true = _check_labels("y_true", y_true, num_classes)
-    pred = _check_labels("y_pred", y_pred, num_classes)
+    true = check_class_labels("y_true", y_true, num_classes=num_classes)
+    pred = check_class_labels("y_pred", y_pred, num_classes=num_classes)
     if not len(images) == len(true) == len(pred):
         raise ValueError(
             f"images, y_true and y_pred must hold the same number of examples; got {len(images)}, "

@@ -37,7 +37,9 @@ import numpy as np
 __all__ = [
     "MissingPathError",
     "check_array",
+    "check_class_labels",
     "check_images_labels",
+    "check_layer_sizes",
     "check_integer",
     "check_one_of",
     "check_path",
@@ -229,6 +231,25 @@ def check_seed(name: str, value: Any) -> int | None:
     value : int or None
     """
     return check_integer(name, value, low=0, allow_none=True)
+
+
+def check_layer_sizes(name: str, value: Any) -> tuple[int, ...]:
+    """The widths of a stack of dense layers, input first: ``(784, 128, 10)``.
+
+    name : str
+        The argument's name.
+    value : sequence of int >= 1, at least two
+        A list or tuple; a string or a single number is a TypeError.
+    """
+    message = (
+        f"{name} must be a sequence of at least two positive integers (inputs, ..., "
+        f"outputs), such as (784, 128, 10); got {describe(value)}."
+    )
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(message)
+    if len(value) < 2:
+        raise ValueError(message)
+    return tuple(check_integer(f"{name}[{i}]", n, low=1) for i, n in enumerate(value))
 
 
 # --------------------------------------------------------------------------
@@ -503,9 +524,27 @@ def check_images_labels(
             f"got {images.shape[0]} images "
             f"and {labels.shape[0]} labels."
         )
+    _check_label_range("labels", labels, num_classes)
+    return images, labels
+
+
+def _check_label_range(name: str, labels: np.ndarray, num_classes: int) -> None:
     low, high = int(labels.min()), int(labels.max())
     if low < 0 or high >= num_classes:
         raise ValueError(
-            f"labels must lie in 0..{num_classes - 1}; got values from {low} to {high}."
+            f"{name} must lie in 0..{num_classes - 1}; got values from {low} to {high}."
         )
-    return images, labels
+
+
+def check_class_labels(name: str, value: Any, *, num_classes: int) -> np.ndarray:
+    """Integer class labels in ``0 .. num_classes - 1``, as an ``int64`` array.
+
+    name : str
+        The argument's name.
+    value : array_like of int, shape (N,), N >= 1
+    num_classes : int >= 1
+    """
+    num_classes = check_integer("num_classes", num_classes, low=1)
+    labels = check_array(name, value, dtype="integer", ndim=1, non_empty=True)
+    _check_label_range(name, labels, num_classes)
+    return labels.astype(np.int64)

@@ -279,6 +279,22 @@ def test_describe_and_type_name():
     )
 
 
+def test_layer_sizes_and_class_labels():
+    assert v.check_layer_sizes("sizes", [784, np.int64(16), 10]) == (784, 16, 10)
+    with pytest.raises(TypeError, match=r"^sizes must be a sequence of at least two positive "):
+        v.check_layer_sizes("sizes", "784,10")
+    with pytest.raises(ValueError, match=r"such as \(784, 128, 10\); got tuple \(784,\)\.$"):
+        v.check_layer_sizes("sizes", (784,))
+    with pytest.raises(ValueError, match=r"^sizes\[1\] must be a positive integer; got 0\.$"):
+        v.check_layer_sizes("sizes", (784, 0, 10))
+    labels = v.check_class_labels("y", [0, 2, 1], num_classes=3)
+    assert labels.dtype == np.int64 and labels.tolist() == [0, 2, 1]
+    with pytest.raises(ValueError, match=r"^y must lie in 0\.\.1; got values from 0 to 2\.$"):
+        v.check_class_labels("y", [0, 2], num_classes=2)
+    with pytest.raises(TypeError, match=r"^y must be a non-empty 1-D array of integers"):
+        v.check_class_labels("y", [0.0, 1.0], num_classes=2)
+
+
 def test_images_and_labels():
     images = np.zeros((2, 28, 28), np.uint8)
     labels = np.array([0, 9])

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..validation import (
     check_array,
-    check_integer,
+    check_layer_sizes,
     check_one_of,
     check_real,
     check_seed,
@@ -78,17 +78,7 @@ def init_mlp(
         (Keras kernel layout; ``torch_models.set_dense_weights`` transposes it
         for PyTorch's ``nn.Linear.weight``) and ``b`` of shape (fan_out,).
     """
-    expected = (
-        "layer_sizes must be a sequence of at least two positive integers "
-        f"(inputs, ..., classes); got {describe(layer_sizes)}."
-    )
-    if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
-        raise TypeError(expected)
-    if len(layer_sizes) < 2:
-        raise ValueError(expected)
-    sizes = [
-        check_integer(f"layer_sizes[{i}]", n, low=1) for i, n in enumerate(layer_sizes)
-    ]
+    sizes = check_layer_sizes("layer_sizes", layer_sizes)
     scheme = check_one_of("scheme", scheme, INIT_SCHEMES)
     seed = check_seed("seed", seed)
     dtype = np.dtype(dtype)
