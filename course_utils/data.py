@@ -32,6 +32,8 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .validation import check_path, check_real, describe
+
 __all__ = [
     "MIRRORS",
     "MNIST_FILES",
@@ -145,9 +147,9 @@ def read_idx(path: str | os.PathLike, expected: IdxFile | None = None) -> np.nda
 
     Parameters
     ----------
-    path:
+    path : str or os.PathLike
         The file to read.
-    expected:
+    expected : IdxFile or None
         When given, the file must match it exactly: the same dimensions and
         the same SHA-256 digest of the decompressed content. The four MNIST
         files are described in :data:`MNIST_FILES`.
@@ -160,15 +162,13 @@ def read_idx(path: str | os.PathLike, expected: IdxFile | None = None) -> np.nda
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If ``path`` does not exist (:class:`course_utils.validation.MissingPathError`).
     DataIntegrityError
         If the file is not a well-formed unsigned-byte IDX file, is truncated,
         or differs from ``expected``. The message names the file, says what was
         expected and what was found, and what to do.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"IDX file {path} does not exist.")
+    path = check_path("path", path, kind="file")
     raw = _decompressed_bytes(path)
     shape = _parse_idx_header(path, raw)
     if expected is not None:
@@ -338,21 +338,21 @@ def load_mnist(
 
     Parameters
     ----------
-    data_dir:
+    data_dir : str, os.PathLike or None
         A folder that contains ``mnist/`` with the four original files
         (``train-images-idx3-ubyte`` and so on, each gzip-compressed or not).
         Defaults to ``$COURSE_DATA_DIR``; when neither is set, this step is skipped.
-    cache_dir:
+    cache_dir : str, os.PathLike or None
         Where downloads are kept. Defaults to ``$COURSE_CACHE_DIR`` or the user
         cache folder; the files go into its ``mnist/`` subfolder.
-    mirrors:
+    mirrors : sequence of str or None
         Base URLs tried in order for a file that is not found locally.
         Defaults to :data:`MIRRORS`.
-    download:
+    download : bool
         Set to False to fail rather than reach the network.
-    progress:
+    progress : bool
         Show a progress bar while downloading.
-    timeout:
+    timeout : float > 0
         Seconds to wait for a mirror to answer before trying the next one.
 
     Returns
@@ -388,7 +388,10 @@ def load_mnist(
             )
     cache = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()) / "mnist"
     if isinstance(mirrors, str):
-        raise TypeError(f"mirrors must be a sequence of base URLs, not a single string; got {mirrors!r}.")
+        raise TypeError(
+            f"mirrors must be a sequence of base URLs, not a single string; got {mirrors!r}."
+        )
+    timeout = check_real("timeout", timeout, low=0, low_open=True)
     mirror_list = tuple(MIRRORS if mirrors is None else mirrors)
     arrays = {
         name: _load_file(
@@ -407,9 +410,9 @@ def normalize_images(images: np.ndarray) -> np.ndarray:
 
     This is the NumPy reference for what both framework adapters do to each
     batch; the tests check that all three give identical numbers.
-    """
-    from ._checks import describe
 
+    images : numpy.ndarray of uint8, any shape
+    """
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8:
         raise TypeError(f"images must be a NumPy uint8 array; got {describe(images)}.")
     return images.astype(np.float32) / np.float32(PIXEL_SCALE)

@@ -7,26 +7,38 @@ dense layer of 10 outputs, one per digit. :mod:`course_utils.tf_models` and
 what they share and what needs no framework at all: the layer sizes, the
 parameter count, the floating-point work of one training step, and the
 training settings (the article's and the course's), so that the lessons and
-``benchmarks/mnist.py`` use one definition.
+``benchmarks/mnist.py`` use one definition, and the checks of the arguments
+that the twins share (:func:`check_build_options`, :func:`check_loop_arguments`).
 
 Importing this module loads NumPy only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ._checks import check_positive_int, describe
+from .validation import (
+    check_integer,
+    check_layer_sizes,
+    check_one_of,
+    check_real,
+    describe,
+)
 
 __all__ = [
-    "IMAGE_SHAPE",
+    "DTYPES",
     "HIDDEN_UNITS",
+    "IMAGE_SHAPE",
     "NUM_CLASSES",
+    "OUTPUTS",
     "TrainingSettings",
+    "check_build_options",
     "check_images",
+    "check_loop_arguments",
     "layer_sizes",
     "parameter_count",
     "training_flops_per_example",
@@ -36,23 +48,22 @@ IMAGE_SHAPE: tuple[int, int] = (28, 28)
 HIDDEN_UNITS = 128
 NUM_CLASSES = 10
 
+#: What the last layer of ``build_mlp`` returns, in both frameworks.
+OUTPUTS = ("logits", "probabilities", "log_probabilities")
+#: The floating types ``build_mlp`` builds, in both frameworks.
+DTYPES = ("float32", "float64")
+
 _OPTIMIZERS = ("adam", "sgd")
 _SCHEDULES = ("constant", "cosine")
 
 
 def layer_sizes(hidden: int = HIDDEN_UNITS) -> tuple[int, int, int]:
-    """The widths of the input, hidden and output layers: ``(784, hidden, 10)``."""
-    hidden = check_positive_int("hidden", hidden)
+    """The widths of the input, hidden and output layers: ``(784, hidden, 10)``.
+
+    hidden : int >= 1
+    """
+    hidden = check_integer("hidden", hidden, low=1)
     return (IMAGE_SHAPE[0] * IMAGE_SHAPE[1], hidden, NUM_CLASSES)
-
-
-def _check_sizes(sizes: Any) -> tuple[int, ...]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-        raise ValueError(
-            "sizes must be a sequence of at least two layer widths, such as (784, 128, 10); "
-            f"got {describe(sizes)}."
-        )
-    return tuple(check_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes))
 
 
 def parameter_count(sizes: Sequence[int] = layer_sizes()) -> int:
@@ -62,7 +73,7 @@ def parameter_count(sizes: Sequence[int] = layer_sizes()) -> int:
     weight matrix and ``n_out`` biases; for (784, 128, 10) that is
     784*128 + 128 + 128*10 + 10 = 101,770.
     """
-    sizes = _check_sizes(sizes)
+    sizes = check_layer_sizes("sizes", sizes)
     return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
@@ -80,7 +91,7 @@ def training_flops_per_example(sizes: Sequence[int] = layer_sizes()) -> int:
 
     For (784, 128, 10): 4*784*128 + 6*128*10 = 409,088.
     """
-    sizes = _check_sizes(sizes)
+    sizes = check_layer_sizes("sizes", sizes)
     total = 0
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         products = 2 if index == 0 else 3
@@ -94,23 +105,23 @@ class TrainingSettings:
 
     Attributes
     ----------
-    name:
+    name : str
         A short label for tables, such as ``"course"`` or ``"article"``.
-    optimizer:
+    optimizer : {"adam", "sgd"}
         ``"adam"`` or ``"sgd"``.
-    batch_size:
+    batch_size : int >= 1
         Examples per gradient step.
-    learning_rate:
+    learning_rate : float > 0
         The (initial) step size.
-    momentum:
+    momentum : float in [0, 1)
         SGD's momentum (0 for plain SGD); ignored by Adam.
-    schedule:
+    schedule : {"constant", "cosine"}
         ``"constant"``, or ``"cosine"``: the learning rate falls from
         ``learning_rate`` to 0 along half a cosine over all the steps of
         training, which lets a large step size explore early and settle late.
-    epochs:
+    epochs : int >= 1
         Passes over the training set.
-    steps_per_execution:
+    steps_per_execution : int >= 1
         Keras only: how many steps ``model.fit`` runs per call into its
         compiled graph (Keras' default is 1). More steps per call spend less
         time in Python between steps. PyTorch ignores it.
@@ -126,21 +137,13 @@ class TrainingSettings:
     steps_per_execution: int = 1
 
     def __post_init__(self) -> None:
-        if self.optimizer not in _OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}; got {describe(self.optimizer)}.")
-        if self.schedule not in _SCHEDULES:
-            raise ValueError(f"schedule must be one of {_SCHEDULES}; got {describe(self.schedule)}.")
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("epochs", self.epochs)
-        check_positive_int("steps_per_execution", self.steps_per_execution)
-        if isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, (int, float)) or not (
-            self.learning_rate > 0
-        ):
-            raise ValueError(f"learning_rate must be a positive number; got {describe(self.learning_rate)}.")
-        if isinstance(self.momentum, bool) or not isinstance(self.momentum, (int, float)) or not (
-            0 <= self.momentum < 1
-        ):
-            raise ValueError(f"momentum must be a number in [0, 1); got {describe(self.momentum)}.")
+        check_one_of("optimizer", self.optimizer, _OPTIMIZERS)
+        check_one_of("schedule", self.schedule, _SCHEDULES)
+        check_integer("batch_size", self.batch_size, low=1)
+        check_integer("epochs", self.epochs, low=1)
+        check_integer("steps_per_execution", self.steps_per_execution, low=1)
+        check_real("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_real("momentum", self.momentum, low=0, high=1, high_open=True)
 
     def describe(self) -> str:
         """One line for a table, e.g. ``"SGD lr 0.2 momentum 0.9, cosine, batch 128"``."""
@@ -163,3 +166,43 @@ def check_images(name: str, images: Any) -> np.ndarray:
     if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE or images.shape[0] == 0:
         raise ValueError(f"{name} must have shape (N, 28, 28) with N >= 1; got {describe(images)}.")
     return images
+
+
+def check_build_options(
+    output: Any, hidden: Any, dtype: Any, *, default_output: str
+) -> tuple[str, int, str]:
+    """The arguments of both twins' ``build_mlp``, checked: ``(output, hidden, dtype)``.
+
+    output : {"logits", "probabilities", "log_probabilities"} or None
+        None becomes ``default_output``, the framework's usual choice.
+    hidden : int >= 1
+    dtype : {"float32", "float64"}
+        A string, as the frameworks' layer arguments take it.
+    default_output : str
+        One of :data:`OUTPUTS`.
+    """
+    output = check_one_of("output", default_output if output is None else output, OUTPUTS)
+    hidden = check_integer("hidden", hidden, low=1)
+    dtype = check_one_of("dtype", dtype, DTYPES)
+    return output, hidden, dtype
+
+
+def check_loop_arguments(batches: Any, loss_fn: Any) -> None:
+    """Check what both twins' ``evaluate`` (and PyTorch's ``train_epoch``) iterate with.
+
+    batches : iterable of (images, labels)
+        Such as the ``make_dataset(...)`` of the framework's backend module.
+    loss_fn : callable
+        A loss object such as ``nn.CrossEntropyLoss()`` or Keras'
+        ``SparseCategoricalCrossentropy()``.
+    """
+    if not isinstance(batches, Iterable):
+        raise TypeError(
+            "batches must be an iterable of (images, labels) tensors, such as "
+            f"make_dataset(...) of the framework's backend module; got {describe(batches)}."
+        )
+    if not callable(loss_fn):
+        raise TypeError(
+            "loss_fn must be a loss such as nn.CrossEntropyLoss() or "
+            f"keras.losses.SparseCategoricalCrossentropy(); got {describe(loss_fn)}."
+        )

@@ -19,14 +19,13 @@ The functions:
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._checks import describe
+from .validation import check_array, check_class_labels, check_integer, describe
 
 __all__ = [
     "OKABE_ITO",
@@ -64,50 +63,19 @@ _SERIES_STYLES = (
 # input checks
 
 
-def _as_1d(name: str, value: Any, *, integer: bool = False) -> np.ndarray:
-    """``value`` as a 1-D NumPy array of finite numbers (integers if asked), or a clear error."""
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a 1-D array of numbers; got {describe(value)}.")
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 1-D array of numbers; got {describe(value)}.") from None
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"{name} must hold numbers; got {describe(value)}.")
-    if array.ndim != 1 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array; got {describe(array)}.")
-    if integer:
-        if not np.issubdtype(array.dtype, np.integer):
-            raise TypeError(f"{name} must hold integer class labels; got {describe(array)}.")
-    elif not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must hold finite numbers; it holds NaN or infinity ({describe(array)}).")
-    return array
-
-
-def _check_labels(name: str, value: Any, num_classes: int) -> np.ndarray:
-    labels = _as_1d(name, value, integer=True)
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or high >= num_classes:
-        raise ValueError(f"{name} must lie in 0..{num_classes - 1}; got values from {low} to {high}.")
-    return labels.astype(np.int64)
-
-
-def _check_count(name: str, value: Any, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {describe(value)}.")
-    return int(value)
+def _as_1d(name: str, value: Any) -> np.ndarray:
+    """``value`` as a non-empty 1-D array of finite numbers."""
+    return check_array(name, value, dtype="numeric", ndim=1, non_empty=True, finite=True)
 
 
 def _check_images(name: str, value: Any) -> np.ndarray:
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array of shape (N, height, width); got {describe(value)}.")
-    if value.dtype == bool or not np.issubdtype(value.dtype, np.number):
-        raise TypeError(f"{name} must hold numbers (uint8 pixels or floats); got {describe(value)}.")
-    if value.ndim != 3 or value.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (N, height, width) with N >= 1; got {describe(value)}.")
-    if not np.issubdtype(value.dtype, np.integer) and not np.all(np.isfinite(value)):
-        raise ValueError(f"{name} must hold finite numbers; it holds NaN or infinity.")
-    return value
+        raise TypeError(
+            f"{name} must be a NumPy array of shape (N, height, width); "
+            f"got {describe(value)}."
+        )
+    shape = ("N", "height", "width")
+    return check_array(name, value, dtype="numeric", shape=shape, non_empty=True, finite=True)
 
 
 def _check_title(title: Any) -> str | None:
@@ -137,14 +105,14 @@ def plot_learning_curves(history: Mapping[str, Any], *, title: str | None = "Lea
 
     Parameters
     ----------
-    history:
+    history : mapping of str to sequence of float
         A mapping from a series name to its values, one per epoch, such as
         Keras' ``History.history`` (``{"loss": [...], "accuracy": [...],
         "val_loss": [...], "val_accuracy": [...]}``) or a dict built the same
         way in a PyTorch loop. Names ending in ``loss`` go to the left panel,
         names ending in ``accuracy`` (or ``acc``) to the right one; all series
         must have the same length. The legend shows the names as given.
-    title:
+    title : str or None
         The figure's title, or None.
 
     Returns
@@ -208,11 +176,11 @@ def plot_step_losses(
 
     Parameters
     ----------
-    step_losses:
+    step_losses : mapping of str to sequence of float
         Run name -> 1-D array of per-step losses.
-    batch_sizes:
+    batch_sizes : mapping of str to int
         Run name -> examples per step, with the same names as ``step_losses``.
-    window:
+    window : int >= 1
         Examples covered by the moving average: ``window // batch_size`` steps
         (at least 1, at most the run's length).
     """
@@ -224,12 +192,12 @@ def plot_step_losses(
             f"{sorted(map(str, batch_sizes)) if isinstance(batch_sizes, Mapping) else describe(batch_sizes)} "
             f"for runs {sorted(map(str, step_losses))}."
         )
-    window = _check_count("window", window)
+    window = check_integer("window", window, low=1)
     title = _check_title(title)
     runs = []
     for name, values in step_losses.items():
         losses = _as_1d(f"step_losses[{name!r}]", values).astype(np.float64)
-        size = _check_count(f"batch_sizes[{name!r}]", batch_sizes[name])
+        size = check_integer(f"batch_sizes[{name!r}]", batch_sizes[name], low=1)
         runs.append((name, losses, size, np.arange(1, len(losses) + 1) * size))
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     for index, (_, losses, _, seen) in enumerate(runs):  # all faint lines first, under the bold ones
@@ -262,9 +230,9 @@ def confusion_matrix(y_true: Any, y_pred: Any, *, num_classes: int = 10) -> np.n
     Entry ``[i, j]`` is the number of examples of class ``i`` predicted as
     class ``j``; the diagonal holds the correct predictions.
     """
-    num_classes = _check_count("num_classes", num_classes, minimum=2)
-    true = _check_labels("y_true", y_true, num_classes)
-    pred = _check_labels("y_pred", y_pred, num_classes)
+    num_classes = check_integer("num_classes", num_classes, low=2)
+    true = check_class_labels("y_true", y_true, num_classes=num_classes)
+    pred = check_class_labels("y_pred", y_pred, num_classes=num_classes)
     if len(true) != len(pred):
         raise ValueError(f"y_true and y_pred must have the same length; got {len(true)} and {len(pred)}.")
     counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)
@@ -331,15 +299,15 @@ def plot_misclassified(
     nothing is misclassified the figure says so instead of showing a grid.
     """
     images = _check_images("images", images)
-    true = _check_labels("y_true", y_true, num_classes)
-    pred = _check_labels("y_pred", y_pred, num_classes)
+    true = check_class_labels("y_true", y_true, num_classes=num_classes)
+    pred = check_class_labels("y_pred", y_pred, num_classes=num_classes)
     if not len(images) == len(true) == len(pred):
         raise ValueError(
             f"images, y_true and y_pred must hold the same number of examples; got {len(images)}, "
             f"{len(true)} and {len(pred)}."
         )
-    max_images = _check_count("max_images", max_images)
-    ncols = _check_count("ncols", ncols)
+    max_images = check_integer("max_images", max_images, low=1)
+    ncols = check_integer("ncols", ncols, low=1)
     title = _check_title(title)
     wrong = np.flatnonzero(true != pred)
     shown = wrong[:max_images]
@@ -376,15 +344,15 @@ def plot_first_layer_weights(
 
     Parameters
     ----------
-    weights:
+    weights : numpy.ndarray of numbers, shape (units, height * width) or (units, height, width)
         Shape (units, height * width) or (units, height, width): row ``j``
         holds the weight from every pixel to hidden unit ``j`` (PyTorch's
         ``fc1.weight`` as is; Keras' kernel transposed). The
         ``first_layer_weights`` function of either framework module returns
         this layout.
-    image_shape:
+    image_shape : tuple of two int >= 1
         (height, width) of an input image.
-    ncols:
+    ncols : int >= 1
         Images per row.
 
     Returns
@@ -398,14 +366,14 @@ def plot_first_layer_weights(
     """
     if not isinstance(weights, np.ndarray):
         raise TypeError(f"weights must be a NumPy array; got {describe(weights)}.")
-    if weights.dtype == bool or not np.issubdtype(weights.dtype, np.number):
-        raise TypeError(f"weights must hold numbers; got {describe(weights)}.")
-    if (
-        not isinstance(image_shape, tuple)
-        or len(image_shape) != 2
-        or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in image_shape)
-    ):
-        raise ValueError(f"image_shape must be a (height, width) tuple of positive integers; got {describe(image_shape)}.")
+    check_array("weights", weights, dtype="numeric")
+    if not isinstance(image_shape, tuple) or len(image_shape) != 2:
+        raise ValueError(
+            "image_shape must be a (height, width) tuple of positive integers; "
+            f"got {describe(image_shape)}."
+        )
+    for i, size in enumerate(image_shape):
+        check_integer(f"image_shape[{i}]", size, low=1)
     height, width = int(image_shape[0]), int(image_shape[1])
     if weights.ndim == 2 and weights.shape[1] == height * width and weights.shape[0] > 0:
         grid = weights.reshape(-1, height, width)
@@ -416,9 +384,8 @@ def plot_first_layer_weights(
             f"weights must have shape (units, {height * width}) or (units, {height}, {width}), one row per "
             f"hidden unit (transpose a Keras kernel first); got {describe(weights)}."
         )
-    if not np.all(np.isfinite(grid)):
-        raise ValueError("weights must hold finite numbers; they hold NaN or infinity.")
-    ncols = _check_count("ncols", ncols)
+    check_array("weights", grid, finite=True)
+    ncols = check_integer("ncols", ncols, low=1)
     title = _check_title(title)
     units = len(grid)
     ncols = min(ncols, units)

@@ -11,7 +11,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ._checks import check_seed
+from .validation import check_integer
 
 __all__ = ["seed_everything", "versions", "VersionReport"]
 
@@ -23,9 +23,9 @@ def seed_everything(seed: int, frameworks: Iterable[str] | None = None) -> list[
 
     Parameters
     ----------
-    seed:
+    seed : int >= 0
         A non-negative integer.
-    frameworks:
+    frameworks : iterable of {"tensorflow", "torch"} or None
         Which of ``"tensorflow"`` and ``"torch"`` to seed. By default, those
         already imported, so that a PyTorch-only lesson does not load
         TensorFlow (import your framework first, then call this). Naming a
@@ -42,8 +42,7 @@ def seed_everything(seed: int, frameworks: Iterable[str] | None = None) -> list[
     PyTorch gets ``torch.manual_seed``, ``torch.use_deterministic_algorithms``
     and deterministic cuDNN settings. Deterministic kernels can be slower on a GPU.
     """
-    if check_seed("seed", seed) is None:
-        raise ValueError("seed must be a non-negative integer; got None.")
+    seed = check_integer("seed", seed, low=0)
     if frameworks is None:
         chosen = [name for name in _FRAMEWORKS if name in sys.modules]
     else:

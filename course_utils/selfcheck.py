@@ -27,6 +27,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .validation import describe, type_name
+
 __all__ = [
     "AnswerTypeError",
     "CheckFailure",
@@ -52,12 +54,6 @@ _FRAMEWORK_ROOTS = {"torch": "torch", "tensorflow": "tensorflow", "keras": "tens
 _NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
-def _type_name(value: Any) -> str:
-    kind = type(value)
-    module = kind.__module__
-    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
-
-
 def _framework(value: Any) -> str | None:
     """``"torch"``, ``"tensorflow"`` or None, judged by where the value's type is defined."""
     for klass in type(value).__mro__:
@@ -72,12 +68,12 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
 
     Parameters
     ----------
-    value:
+    value : array_like, tensor or number
         A NumPy array or scalar, a Python number (``bool``, ``int``,
         ``float``), a (nested) list or tuple of numbers, a TensorFlow tensor or
         variable, or a PyTorch tensor (on any device, with or without
         gradient).
-    name:
+    name : str
         What to call the value in error messages, e.g. ``"relu_derivative(z)"``.
 
     Returns
@@ -91,19 +87,19 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
         try:
             raw = value.detach().cpu().numpy()
         except Exception as exc:  # noqa: BLE001 - any failure means "not a usable tensor"
-            raise AnswerTypeError(f"{name} looks like a PyTorch object ({_type_name(value)}) but could not be "
+            raise AnswerTypeError(f"{name} looks like a PyTorch object ({type_name(value)}) but could not be "
                                   f"converted with .detach().cpu().numpy(): {exc}") from None
     elif framework == "tensorflow":
         if not hasattr(value, "numpy"):
             raise AnswerTypeError(
-                f"{name} must be a tensor, array or number; got the TensorFlow object {_type_name(value)} "
+                f"{name} must be a tensor, array or number; got the TensorFlow object {type_name(value)} "
                 "(a symbolic tensor or a layer, not a value)."
             )
         try:
             raw = value.numpy()
         except Exception as exc:  # noqa: BLE001
             raise AnswerTypeError(
-                f"{name} is a TensorFlow object ({_type_name(value)}) that has no value: {exc}"
+                f"{name} is a TensorFlow object ({type_name(value)}) that has no value: {exc}"
             ) from None
     elif isinstance(value, (np.ndarray, np.generic)):
         raw = value
@@ -113,10 +109,10 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
         raw = value
     else:
         raise AnswerTypeError(
-            f"{name} must be a NumPy array, a TensorFlow or PyTorch tensor, or a number; got {_type_name(value)}."
+            f"{name} must be a NumPy array, a TensorFlow or PyTorch tensor, or a number; got {type_name(value)}."
         )
     if framework is not None and not isinstance(raw, (np.ndarray, np.generic)):
-        raise AnswerTypeError(f"{name}: converting {_type_name(value)} did not give a NumPy array.")
+        raise AnswerTypeError(f"{name}: converting {type_name(value)} did not give a NumPy array.")
     try:
         array = np.array(raw, copy=True, subok=False)
     except Exception as exc:  # noqa: BLE001 - ragged lists, objects that refuse conversion
@@ -128,18 +124,14 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
             try:
                 array = np.array(raw, dtype=np.float64)
             except Exception:  # noqa: BLE001
-                raise AnswerTypeError(f"{name} must contain only numbers; got {_type_name(value)} "
+                raise AnswerTypeError(f"{name} must contain only numbers; got {type_name(value)} "
                                       "with elements that are not numbers.") from None
         else:
             raise AnswerTypeError(
                 f"{name} must hold real numbers (booleans, integers or floats); got dtype {array.dtype} "
-                f"from {_type_name(value)}."
+                f"from {type_name(value)}."
             )
     return np.asarray(array)
-
-
-def _describe(array: np.ndarray) -> str:
-    return f"an array of shape {array.shape} and dtype {array.dtype}"
 
 
 def assert_close(
@@ -163,7 +155,7 @@ def assert_close(
     got = to_numpy(actual, name)
     want = np.asarray(expected)
     if got.shape != want.shape:
-        raise CheckFailure(f"{name} should have shape {want.shape}; got {_describe(got)}.")
+        raise CheckFailure(f"{name} should have shape {want.shape}; got {describe(got)}.")
     if require_float and got.dtype.kind != "f":
         raise CheckFailure(f"{name} should hold floating-point numbers; got dtype {got.dtype}.")
     g = got.astype(np.float64)
@@ -191,7 +183,7 @@ def assert_close(
 def assert_int(actual: Any, expected: int, *, name: str = "answer") -> int:
     """Check that ``actual`` is an integer (Python or NumPy, not a bool or float) equal to ``expected``."""
     if isinstance(actual, bool) or not isinstance(actual, (numbers.Integral, np.integer)):
-        raise AnswerTypeError(f"{name} should be an integer; got {_type_name(actual)}.")
+        raise AnswerTypeError(f"{name} should be an integer; got {type_name(actual)}.")
     value = int(actual)
     if value != int(expected):
         raise CheckFailure(f"{name} should be {int(expected)}; got {value}.")
@@ -235,19 +227,19 @@ class Question:
 
     Parameters
     ----------
-    label:
+    label : str
         How the question is called in messages, e.g. ``"Question 1 (relu_derivative)"``.
-    checks:
+    checks : list of (str, callable)
         The public checks, in order: ``(description, function)`` pairs. Each
         function takes the answer and raises :class:`CheckFailure` (or any
         exception) when it is wrong. An empty list makes a written question,
         which only a person can grade.
-    hint:
+    hint : str
         A nudge in words.
-    solution:
+    solution : str or None
         Text shown by :meth:`solution`, or None when the instructor has not
         released it (the case for graded questions).
-    expects:
+    expects : str
         What ``check`` needs, e.g. ``"your function relu_derivative"``.
     """
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from ._checks import check_images_labels, check_positive_int, check_seed
+from .validation import check_images_labels, check_integer, check_seed
 from .data import PIXEL_SCALE
 
 __all__ = ["make_dataset", "normalize"]
@@ -34,17 +34,17 @@ def make_dataset(
 
     Parameters
     ----------
-    images:
+    images : numpy.ndarray of uint8, shape (N, height, width)
         ``uint8`` array of shape (N, height, width), as :func:`course_utils.load_mnist` returns.
-    labels:
+    labels : numpy.ndarray of int, shape (N,)
         Integer array of shape (N,) with class indices 0-9.
-    batch_size:
+    batch_size : int >= 1
         Examples per batch.
-    shuffle:
+    shuffle : bool
         Reshuffle the examples at the start of every pass over the dataset.
-    seed:
+    seed : int >= 0 or None
         Seed of the shuffle; the same seed gives the same order of batches.
-    drop_remainder:
+    drop_remainder : bool
         Drop the last batch when it is smaller than ``batch_size``.
 
     Returns
@@ -54,7 +54,7 @@ def make_dataset(
         (batch, height, width) scaled to [0, 1], and ``int64`` labels of shape (batch,).
     """
     images, labels = check_images_labels(images, labels)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_integer("batch_size", batch_size, low=1)
     seed = check_seed("seed", seed)
     ds = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64)))
     if shuffle:

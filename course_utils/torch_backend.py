@@ -15,7 +15,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from ._checks import check_images_labels, check_positive_int, check_seed
+from .validation import check_images_labels, check_integer, check_seed
 from .data import PIXEL_SCALE
 
 __all__ = ["Batches", "make_dataset", "normalize"]
@@ -88,6 +88,6 @@ def make_dataset(
         labels of shape (batch,). Each pass reshuffles, from ``seed``.
     """
     images, labels = check_images_labels(images, labels)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = check_integer("batch_size", batch_size, low=1)
     seed = check_seed("seed", seed)
     return Batches(images, labels, batch_size, bool(shuffle), seed, bool(drop_remainder))

@@ -66,9 +66,13 @@ CLASS_MARKERS = ["o", "s", "^"]
 # %% tags=["tensorflow"]
 import tensorflow as tf
 
+from course_utils import tf_models
+
 # %% tags=["pytorch"]
 import torch
 import torch.nn as nn
+
+from course_utils import torch_models
 
 # %%
 print("seeded:", course_utils.seed_everything(0))
@@ -370,9 +374,7 @@ keras_model = tf.keras.Sequential(
         tf.keras.layers.Dense(3, dtype="float64"),  # logits: no softmax here
     ]
 )
-keras_model.set_weights(
-    [params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3")]
-)
+tf_models.set_dense_weights(keras_model, params)  # W: fan_in x fan_out
 keras_loss = tf.keras.losses.SparseCategoricalCrossentropy(
     from_logits=True, dtype="float64"
 )
@@ -387,26 +389,21 @@ for step in range(STEPS_TOGETHER):
         loss, keras_model.trainable_variables
     )  # ... step 4 replays them backwards
     if step == 0:
-        tf_run["first_grads"] = [g.numpy() for g in tape_grads]
+        tf_run["first_grads"] = tf_models.dense_gradients(
+            keras_model, tape_grads
+        )
     keras_optimizer.apply_gradients(
         zip(tape_grads, keras_model.trainable_variables)
     )  # step 5
     tf_run["losses"].append(float(loss))
-    tf_run["params"].append(keras_model.get_weights())
+    tf_run["params"].append(tf_models.get_dense_weights(keras_model))
 print("TensorFlow losses:", np.round(tf_run["losses"], 6))
 
 # %% tags=["pytorch"]
 torch_model = nn.Sequential(
     nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 3)
 ).double()
-with torch.no_grad():
-    for layer, index in zip(
-        (torch_model[0], torch_model[2], torch_model[4]), (1, 2, 3)
-    ):
-        layer.weight.copy_(
-            torch.from_numpy(params[f"W{index}"].T)
-        )  # nn.Linear stores (out, in)
-        layer.bias.copy_(torch.from_numpy(params[f"b{index}"]))
+torch_models.set_dense_weights(torch_model, params)  # transposes for nn.Linear
 torch_loss = nn.CrossEntropyLoss()
 torch_optimizer = torch.optim.SGD(torch_model.parameters(), lr=LEARNING_RATE)
 x_t, y_t = torch.from_numpy(X), torch.from_numpy(Y)
@@ -417,43 +414,31 @@ for step in range(STEPS_TOGETHER):
     loss = torch_loss(torch_model(x_t), y_t)  # steps 2 and 3
     loss.backward()  # step 4
     if step == 0:
-        torch_run["first_grads"] = [
-            p.grad.numpy().copy() for p in torch_model.parameters()
-        ]
+        torch_run["first_grads"] = torch_models.dense_gradients(
+            torch_model, [p.grad for p in torch_model.parameters()]
+        )
     torch_optimizer.step()  # step 5
     torch_run["losses"].append(loss.item())
-    torch_run["params"].append(
-        [p.detach().numpy().copy() for p in torch_model.parameters()]
-    )
+    torch_run["params"].append(torch_models.get_dense_weights(torch_model))
 print("PyTorch losses:   ", np.round(torch_run["losses"], 6))
 
 # %% [markdown]
 # ### Check: the first step agrees exactly and the runs stay together
 #
-# The frameworks list parameters in the order W1, b1, W2, b2, W3, b3; PyTorch's
-# weights are transposed back before the comparison.
+# Both framework cells handed over weights and gradients in the course's layout
+# (`get_dense_weights` and `dense_gradients` of `course_utils.tf_models` and
+# `course_utils.torch_models`), so they compare with NumPy's key by key.
 
 # %%
 KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
 FIRST_STEP_TOL = {"rtol": 1e-12, "atol": 1e-14}
 TRAJECTORY_TOL = {"rtol": 1e-10, "atol": 1e-12}
 
-
-def as_numpy_layout(arrays, transpose_weights):
-    return {
-        key: (a.T if transpose_weights and key.startswith("W") else a)
-        for key, a in zip(KEYS, arrays)
-    }
-
-
-for name, run, transpose in (
-    ("TensorFlow", tf_run, False),
-    ("PyTorch", torch_run, True),
-):
+for name, run in (("TensorFlow", tf_run), ("PyTorch", torch_run)):
     assert math.isclose(
         run["losses"][0], numpy_run["losses"][0], rel_tol=FIRST_STEP_TOL["rtol"]
     ), name
-    first = as_numpy_layout(run["first_grads"], transpose)
+    first = run["first_grads"]
     for key in KEYS:
         np.testing.assert_allclose(
             first[key],
@@ -465,7 +450,6 @@ for name, run, transpose in (
         run["losses"], numpy_run["losses"], **TRAJECTORY_TOL, err_msg=name
     )
     for step, step_params in enumerate(run["params"]):
-        step_params = as_numpy_layout(step_params, transpose)
         for key in KEYS:
             np.testing.assert_allclose(
                 step_params[key],

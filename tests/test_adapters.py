@@ -96,7 +96,7 @@ BAD_INPUTS = [
     ("label 10", lambda x, y: (x, np.where(y == 0, 10, y)), {}, ValueError, r"labels must lie in 0\.\.9"),
     ("no examples", lambda x, y: (x[:0], y[:0]), {}, ValueError, "N >= 1"),
     ("batch size 0", lambda x, y: (x, y), {"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
-    ("batch size 2.5", lambda x, y: (x, y), {"batch_size": 2.5}, ValueError, "batch_size must be a positive integer"),
+    ("batch size 2.5", lambda x, y: (x, y), {"batch_size": 2.5}, TypeError, "batch_size must be a positive integer"),
     ("negative seed", lambda x, y: (x, y), {"seed": -1}, ValueError, "seed must be None or a non-negative integer"),
 ]
 

@@ -41,9 +41,13 @@ def test_sizes_parameters_and_flops_by_hand():
     assert mnist_models.layer_sizes(64) == (784, 64, 10)
 
 
-@pytest.mark.parametrize("sizes", ["784,10", (784,), 784, (784, 0, 10), (784, 12.5, 10)])
-def test_sizes_are_checked(sizes):
-    with pytest.raises(ValueError, match="sizes"):
+@pytest.mark.parametrize(
+    "sizes, error",
+    [("784,10", TypeError), ((784,), ValueError), (784, TypeError), ((784, 0, 10), ValueError),
+     ((784, 12.5, 10), TypeError)],
+)
+def test_sizes_are_checked(sizes, error):  # TypeError for a wrong type, ValueError for a wrong value
+    with pytest.raises(error, match="sizes"):
         mnist_models.parameter_count(sizes)
 
 
@@ -60,16 +64,16 @@ def test_settings_describe_themselves_and_reject_nonsense():
     assert all(s.epochs == 5 for s in (tf_models.ARTICLE, tf_models.COURSE, torch_models.ARTICLE, torch_models.COURSE))
     good = dict(name="x", optimizer="sgd", batch_size=8, learning_rate=0.1)
     TrainingSettings(**good)
-    for change, match in [
-        ({"optimizer": "rmsprop"}, "optimizer must be one of"),
-        ({"schedule": "step"}, "schedule must be one of"),
-        ({"batch_size": 0}, "batch_size must be a positive integer"),
-        ({"learning_rate": -1.0}, "learning_rate must be a positive number"),
-        ({"learning_rate": True}, "learning_rate must be a positive number"),
-        ({"momentum": 1.0}, r"momentum must be a number in \[0, 1\)"),
-        ({"epochs": 2.5}, "epochs must be a positive integer"),
+    for change, error, match in [
+        ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of"),
+        ({"schedule": "step"}, ValueError, "schedule must be one of"),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+        ({"learning_rate": -1.0}, ValueError, "learning_rate must be a positive number"),
+        ({"learning_rate": True}, TypeError, "learning_rate must be a positive number"),
+        ({"momentum": 1.0}, ValueError, r"momentum must be a number in \[0, 1\)"),
+        ({"epochs": 2.5}, TypeError, "epochs must be a positive integer"),
     ]:
-        with pytest.raises(ValueError, match=match):
+        with pytest.raises(error, match=match):
             TrainingSettings(**{**good, **change})
     with pytest.raises(dataclasses.FrozenInstanceError):
         torch_models.COURSE.batch_size = 1  # type: ignore[misc]
@@ -104,7 +108,7 @@ def test_keras_model_has_the_article_architecture():
     logits = tf_models.build_mlp(output="logits")
     assert logits.get_layer("fc2").activation.__name__ == "linear"
     with pytest.raises(ValueError, match="output must be one of"):
-        tf_models.build_mlp(output="log_probabilities")
+        tf_models.build_mlp(output="log_probs")  # all three outputs: tests/test_twins.py
     with pytest.raises(ValueError, match="hidden must be a positive integer"):
         tf_models.build_mlp(hidden=0)
 
@@ -169,7 +173,7 @@ def test_torch_model_has_the_article_architecture():
     torch.testing.assert_close(torch.logsumexp(log_probs, dim=1), torch.zeros(3), atol=1e-6, rtol=0)
     torch.testing.assert_close(log_probs, torch.log_softmax(model(x), dim=1))
     with pytest.raises(ValueError, match="output must be one of"):
-        torch_models.build_mlp(output="probabilities")
+        torch_models.build_mlp(output="probs")  # all three outputs: tests/test_twins.py
 
 
 def test_torch_optimizer_and_cosine_schedule():

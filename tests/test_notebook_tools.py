@@ -130,14 +130,14 @@ def test_tidy_outputs_merges_streams_and_fixes_widget_ids():
         nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
         nbformat.v4.new_output(
             "display_data",
-            data={"text/plain": "VBox()", tools.WIDGET_VIEW: {"model_id": "f3a9...random", "version_major": 2}},
+            data={"text/plain": "VBox()", tools.WIDGET_MIME: {"model_id": "f3a9...random", "version_major": 2}},
         ),
     ]
     nb = nbformat.v4.new_notebook(cells=[cell])
     tools.tidy_outputs(nb)
     assert [o.output_type for o in cell.outputs] == ["stream", "stream", "display_data"]
     assert cell.outputs[0].text == "1\n2\n" and cell.outputs[1].name == "stderr"
-    assert cell.outputs[2].data[tools.WIDGET_VIEW]["model_id"] == "c001-abc-2"
+    assert cell.outputs[2].data[tools.WIDGET_MIME]["model_id"] == "c001-abc-2"
 
 
 def test_tidy_outputs_makes_checkout_paths_relative():

@@ -67,12 +67,12 @@ def test_seeds_python_and_numpy():
 
 
 @pytest.mark.parametrize(
-    "seed, frameworks, error",
-    [(-1, None, "non-negative integer"), (None, None, "non-negative integer"), ("1", None, "non-negative"),
-     (1, ["jax"], "frameworks must name only")],
+    "seed, frameworks, kind, error",
+    [(-1, None, ValueError, "non-negative integer"), (None, None, TypeError, "non-negative integer"),
+     ("1", None, TypeError, "non-negative"), (1, ["jax"], ValueError, "frameworks must name only")],
 )
-def test_seed_everything_rejects_bad_input(seed, frameworks, error):
-    with pytest.raises(ValueError, match=error):
+def test_seed_everything_rejects_bad_input(seed, frameworks, kind, error):
+    with pytest.raises(kind, match=error):  # TypeError for a wrong type, ValueError for a wrong value
         seed_everything(seed, frameworks=frameworks)
 
 

@@ -28,7 +28,6 @@ check; this script converts each .ipynb back to text and compares.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import subprocess
@@ -40,6 +39,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+
+from course_utils.lesson_format import WIDGET_MIME, jupytext_sources, stable_cell_id
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -56,18 +57,14 @@ def checkout_prefix(root: Path = ROOT) -> str:
 
 def lessons(folder: Path = NOTEBOOKS) -> list[Path]:
     """The lesson sources: every ``.py`` in ``folder`` that is a Jupytext notebook."""
-    return sorted(p for p in folder.glob("*.py") if "jupytext:" in p.read_text(encoding="utf-8")[:2000])
+    return jupytext_sources(folder)
 
 
 def stable_ids(nb: nbformat.NotebookNode) -> None:
     """Give cells ids that depend on their position and source, not on chance,
     so that executing twice writes the same file."""
     for index, cell in enumerate(nb.cells):
-        digest = hashlib.sha1(cell.source.encode("utf-8")).hexdigest()[:8]
-        cell["id"] = f"c{index:03d}-{digest}"
-
-
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+        cell["id"] = stable_cell_id(index, cell.source)
 
 
 def tidy_outputs(nb: nbformat.NotebookNode) -> None:
@@ -104,7 +101,7 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
             elif output.output_type == "error":
                 output.traceback = [line.replace(checkout, "") for line in output.traceback]
         for number, output in enumerate(cell.outputs):
-            view = output.get("data", {}).get(WIDGET_VIEW)
+            view = output.get("data", {}).get(WIDGET_MIME)
             if view is not None:
                 view["model_id"] = f"{cell.id}-{number}"
 

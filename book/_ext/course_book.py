@@ -6,12 +6,15 @@ extension turns each lesson listed in the ``course_lessons`` setting into a
 page source under ``book/notebooks/`` (a generated, git-ignored folder; the
 ``.py`` twins are never copied). On the way it:
 
-* checks the frameworks: in a lesson declared with both frameworks, every run
-  of consecutive cells tagged ``tensorflow`` / ``pytorch`` must hold both, and
-  the lesson must have at least one such run; a lesson
-  declared single-framework must not contain the other framework (no cell
-  tagged with it, no code that imports it). A violation is a Sphinx warning,
-  so the strict build (``-W``) fails and names the lesson and cell;
+* checks the lesson against the format's rules, which live in
+  :mod:`course_utils.lesson_format` (shared with ``tools/notebooks.py`` and the
+  grader): in a lesson declared with both frameworks, every run of
+  consecutive cells tagged ``tensorflow`` / ``pytorch`` must hold both, and
+  the lesson must have at least one such run; a lesson declared
+  single-framework must not contain the other framework (no cell tagged with
+  it, no code that imports it); every image has a caption. A violation is a
+  Sphinx warning, so the strict build (``-W``) fails and names the lesson and
+  cell;
 * shows each run in the convention's order (TensorFlow cells, then PyTorch
   cells) as a synced TensorFlow | PyTorch tab-set (sphinx-design, sync group
   ``framework``); a run in another order hands data from one framework to the
@@ -49,17 +52,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FRAMEWORKS = ("tensorflow", "pytorch")
-LABELS = {"tensorflow": "TensorFlow", "pytorch": "PyTorch"}
+from course_utils.lesson_format import (  # the format's rules: one definition for every tool
+    FRAMEWORKS,
+    IMAGE_MIMES,
+    LABELS,
+    WIDGET_MIME,
+    alt_from_caption,
+    caption_after,
+    cell_framework,
+    cell_source,
+    cell_tags,
+    check_lesson,
+    has_image,
+    joined_text,
+    tabbed_runs,
+)
+
 SYNC_GROUP = "framework"
 GLUE_PREFIX = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX: glued, not displayed in place
-WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
-IMPORTS = {
-    "tensorflow": re.compile(r"^\s*(?:import|from)\s+(?:tensorflow|keras)\b", re.M),
-    "pytorch": re.compile(r"^\s*(?:import|from)\s+torch\b", re.M),
-}
-CAPTION = re.compile(r"^\s*\*\*Figure\s+[\w.]+\*\*\s*(?P<text>.+)", re.S)
 WIDGET_NOTE = (
     '<div class="admonition tip course-widget-note">'
     '<p class="admonition-title">Interactive figure</p>'
@@ -78,149 +88,6 @@ class LessonError(ValueError):
     """A lesson breaks the book's conventions."""
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _text(source: Any) -> str:
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _tags(cell: dict) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
-
-
-def _framework(cell: dict) -> str | None:
-    found = [t for t in _tags(cell) if t in FRAMEWORKS]
-    return found[0] if len(found) == 1 else ("both" if found else None)
-
-
-def alt_from_caption(caption: str) -> str:
-    """The first sentence of a ``**Figure N.M.** ...`` caption, as plain text."""
-    match = CAPTION.match(caption)
-    text = match.group("text") if match else caption
-    text = re.sub(r"\$([^$]*)\$", r"\1", text)  # inline maths: keep the TeX source
-    text = re.sub(r"\\(?:mathrm|operatorname|text|mathbf)\{([^}]*)\}", r"\1", text)
-    text = re.sub(r"[*`]|\\(?=[\\|{}])", "", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep the text
-    text = " ".join(text.split())
-    first = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text, maxsplit=1)[0]
-    return first
-
-
-def _caption_after(cells: list[dict], index: int) -> str | None:
-    """The figure caption in the markdown cell right after ``index``, if there is one."""
-    if index + 1 < len(cells) and cells[index + 1].get("cell_type") == "markdown":
-        text = _text(cells[index + 1].get("source", ""))
-        if CAPTION.match(text):
-            return text
-    return None
-
-
-def _has_image(cell: dict) -> bool:
-    return any(any(m in out.get("data", {}) for m in IMAGE_MIMES) for out in cell.get("outputs", []))
-
-
-def _where(lesson: str, index: int, cell: dict) -> str:
-    first = _text(cell.get("source", "")).strip().splitlines()
-    return f"notebooks/{lesson}.ipynb, cell {index} ({first[0][:50] if first else 'empty'!r})"
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def framework_runs(cells: list[dict]) -> list[list[int]]:
-    """Indices of maximal runs of consecutive code cells tagged with a framework."""
-    runs: list[list[int]] = []
-    current: list[int] = []
-    for index, cell in enumerate(cells):
-        if cell.get("cell_type") == "code" and _framework(cell):
-            current.append(index)
-        else:
-            if current:
-                runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
-
-
-def tabbed_runs(cells: list[dict]) -> list[list[int]]:
-    """The runs shown as tabs: TensorFlow cells, then PyTorch cells (the same step, twice).
-
-    A run in another order passes data from one framework to the other (Lesson 6
-    copies PyTorch's initial weights into Keras), so a reader needs both cells:
-    it stays as consecutive cells, both visible.
-    """
-    tabbed = []
-    for run in framework_runs(cells):
-        kinds = [_framework(cells[i]) for i in run]
-        if set(kinds) == set(FRAMEWORKS) and kinds == sorted(kinds, key=FRAMEWORKS.index):
-            tabbed.append(run)
-    return tabbed
-
-
-def check_lesson(nb: dict, lesson: str, frameworks: list[str]) -> list[str]:
-    """Problems with a lesson's frameworks and figures (empty when it follows the conventions)."""
-    problems: list[str] = []
-    cells = nb.get("cells", [])
-    declared = set(frameworks)
-    if not declared or not declared <= set(FRAMEWORKS):
-        return [f"{lesson}: course_lessons declares {frameworks!r}; use [tensorflow, pytorch], [tensorflow] or [pytorch]"]
-    for index, cell in enumerate(cells):
-        if cell.get("cell_type") == "code" and _framework(cell) == "both":
-            problems.append(f"{_where(lesson, index, cell)}: tagged both tensorflow and pytorch; split it in two cells")
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and "raises-exception" not in _tags(cell):
-                problems.append(
-                    f"{_where(lesson, index, cell)}: the committed notebook holds an error output in a cell "
-                    "not tagged 'raises-exception'"
-                )
-    runs = framework_runs(cells)
-    if declared == set(FRAMEWORKS):
-        if not runs:
-            problems.append(
-                f"notebooks/{lesson}.ipynb: declared with both frameworks but has no cells tagged "
-                "'tensorflow' and 'pytorch' (put the TensorFlow cell, then the PyTorch cell, under one heading)"
-            )
-        for run in runs:
-            kinds = [_framework(cells[i]) for i in run]
-            missing = [LABELS[f] for f in FRAMEWORKS if f not in kinds]
-            if missing and "both" not in kinds:
-                shown = LABELS[kinds[0]]
-                problems.append(
-                    f"{_where(lesson, run[0], cells[run[0]])}: shows {shown} but not {', '.join(missing)}; "
-                    f"add the {', '.join(missing)} version in a cell tagged "
-                    f"{', '.join(repr(m.lower()) for m in missing)} right after it"
-                )
-    else:
-        (own,) = declared
-        (other,) = set(FRAMEWORKS) - declared
-        for index, cell in enumerate(cells):
-            if cell.get("cell_type") != "code":
-                continue
-            if _framework(cell) in (other, "both"):
-                problems.append(
-                    f"{_where(lesson, index, cell)}: tagged {other!r} in a lesson declared {LABELS[own]}-only "
-                    "(course_lessons in book/_config.yml)"
-                )
-            elif IMPORTS[other].search(_text(cell.get("source", ""))):
-                problems.append(
-                    f"{_where(lesson, index, cell)}: imports {LABELS[other]} in a lesson declared "
-                    f"{LABELS[own]}-only (course_lessons in book/_config.yml)"
-                )
-    # Figures: every image needs the caption that becomes its alt text.
-    in_run = {i: run for run in tabbed_runs(cells) for i in run} if declared == set(FRAMEWORKS) else {}
-    for index, cell in enumerate(cells):
-        if cell.get("cell_type") == "code" and _has_image(cell):
-            after = in_run[index][-1] if index in in_run else index
-            if _caption_after(cells, after) is None:
-                problems.append(
-                    f"{_where(lesson, index, cell)}: shows an image but no '**Figure N.M.** ...' caption "
-                    "follows it; the caption's first sentence becomes the image's alt text"
-                )
-    return problems
-
-
 # --------------------------------------------------------------------------- transformation
 
 
@@ -231,7 +98,7 @@ def _glue_outputs(cell: dict, key_prefix: str) -> tuple[list[dict], list[tuple[s
         key = f"{key_prefix}-{number}"
         kind = out.get("output_type")
         if kind == "stream":
-            data = {"text/plain": _text(out.get("text", ""))}
+            data = {"text/plain": joined_text(out.get("text", ""))}
             metadata: dict[str, Any] = {}
         elif kind in ("display_data", "execute_result"):
             data = dict(out.get("data", {}))
@@ -321,8 +188,8 @@ def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[s
                     out_["data"] = {"text/html": WIDGET_NOTE}
                     out_["metadata"] = {}
         if index not in run_of:
-            if cell.get("cell_type") == "code" and _has_image(cell):
-                alt = alt_from_caption(_caption_after(cells, index) or "")
+            if cell.get("cell_type") == "code" and has_image(cell):
+                alt = alt_from_caption(caption_after(cells, index) or "")
                 cell["metadata"].setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
             out.append(cell)
             if index == 0 and not dual:
@@ -333,21 +200,21 @@ def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[s
         # Hide the original cell; its outputs become glue records shown inside the tab.
         glued, keys = _glue_outputs(cell, f"course-{index}")
         cell["outputs"] = glued
-        cell["metadata"]["tags"] = _tags(cell) + ["remove-cell"]
+        cell["metadata"]["tags"] = cell_tags(cell) + ["remove-cell"]
         cell["_course_keys"] = keys
         out.append(cell)
         if index != run[-1]:
             continue
-        caption = _caption_after(cells, index)
+        caption = caption_after(cells, index)
         alt = alt_from_caption(caption) if caption else ""
         items = []
         for framework in FRAMEWORKS:
             blocks = []
             for i in run:
-                if _framework(cells[i]) != framework:
+                if cell_framework(cells[i]) != framework:
                     continue
                 keys = cells[i].pop("_course_keys")
-                blocks.append(_cell(_text(cells[i]["source"]), keys, alt, _tags(cells[i])))
+                blocks.append(_cell(cell_source(cells[i]), keys, alt, cell_tags(cells[i])))
             items.append(_tab_item(framework, blocks))
         out.append(_markdown_cell(_tab_set(items), f"course-tabs-{run[0]}"))
     for cell in out:

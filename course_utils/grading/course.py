@@ -11,7 +11,6 @@ notebook in the folder.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import jupytext
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from ..lesson_format import jupytext_sources, stable_cell_id
 from .settings import Settings
 
 #: Cell metadata that the generated notebooks keep; Jupytext's own is dropped.
@@ -57,14 +57,7 @@ def source_files(source_dir: Path) -> list[Path]:
     """The assignment sources: the Jupytext percent ``.py`` files of ``source_dir``."""
     if not source_dir.is_dir():
         raise FileNotFoundError(f"assignment sources folder {source_dir} does not exist.")
-    return sorted(p for p in source_dir.glob("*.py") if "# %%" in p.read_text(encoding="utf-8"))
-
-
-def _stable_id(index: int, cell: NotebookNode) -> str:
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    if grade_id:
-        return grade_id[:64]
-    return f"c{index:03d}-{hashlib.sha1(cell.source.encode('utf-8')).hexdigest()[:8]}"
+    return jupytext_sources(source_dir)
 
 
 def read_source(path: Path) -> NotebookNode:
@@ -78,8 +71,8 @@ def read_source(path: Path) -> NotebookNode:
     seen: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
         cell.metadata = NotebookNode({k: cell.metadata[k] for k in CELL_METADATA if k in cell.metadata})
-        cell.id = _stable_id(index, cell)
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell.id = stable_cell_id(index, cell.source, grade_id)
         if grade_id:
             if grade_id in seen:
                 raise AssignmentError(
