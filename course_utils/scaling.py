@@ -39,6 +39,7 @@ __all__ = [
     "PowerLawFit",
     "Recipe",
     "accelerators_needed",
+    "average_runs",
     "batch_indices",
     "check_run",
     "check_training_data",
@@ -50,6 +51,7 @@ __all__ = [
     "isoflop_examples",
     "isoflop_optimum",
     "learning_rates",
+    "load_results",
     "mlp_parameters",
     "power_law",
     "training_compute",
@@ -459,3 +461,50 @@ def train_mlp(
         from .tf_scaling import train_mlp as train
     return train(x_train, y_train, x_test, y_test, hidden=hidden, examples=examples,
                  recipe=recipe, seed=seed)
+
+
+# --------------------------------------------------------------------------- stored sweeps
+RESULTS = "benchmarks/results/scaling.json"
+_SWEEPS = ("width_sweep", "data_sweep", "isoflop")
+
+
+def load_results(path: Any = None) -> dict:
+    """The full sweeps that ``python benchmarks/scaling.py`` wrote, as a dict.
+
+    path : str, pathlib.Path or None; None means ``benchmarks/results/scaling.json``
+        in the course's repository (next to this package).
+    """
+    import json
+    from pathlib import Path
+
+    if path is None:
+        path = Path(__file__).resolve().parents[1] / RESULTS
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str, a pathlib.Path or None; got {describe(path)}.")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no stored sweeps at {path}; run `python benchmarks/scaling.py` from the "
+            "repository root to make them."
+        )
+    data = json.loads(path.read_text())
+    missing = [key for key in ("command", "provenance", *_SWEEPS) if key not in data]
+    if missing:
+        raise ValueError(f"{path} lacks {missing}; rerun `python benchmarks/scaling.py`.")
+    return data
+
+
+def average_runs(runs: Any, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group ``runs`` (dicts with ``key`` and ``test_loss``) by ``key``.
+
+    Returns the sorted distinct values of ``key``, the mean test loss of each
+    group and the spread (half the range) of each group, as float arrays.
+    """
+    if not isinstance(runs, (list, tuple)) or not all(isinstance(r, dict) for r in runs):
+        raise TypeError(f"runs must be a list of dicts, one per run; got {describe(runs)}.")
+    if not runs or any(key not in r or "test_loss" not in r for r in runs):
+        raise ValueError(f"runs must be non-empty and each must have {key!r} and 'test_loss'.")
+    xs = sorted({r[key] for r in runs})
+    groups = [[r["test_loss"] for r in runs if r[key] == x] for x in xs]
+    return (np.array(xs, dtype=np.float64), np.array([np.mean(g) for g in groups]),
+            np.array([(max(g) - min(g)) / 2 for g in groups]))
