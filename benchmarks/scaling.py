@@ -24,7 +24,8 @@ cross-entropy on the 10,000 test images. Three sweeps:
 The width and data sweeps run every point with each of ``--seeds``. The file
 records the command, the date, the versions, the machine and every run; the
 lesson reads it (``benchmarks/results/scaling.json``). The script prints the
-fits as it finishes: they are measurements, not tests, so it always exits 0
+fits as it finishes (``--summary-only`` prints them for a stored file); the
+parabola of each isoFLOP curve is fitted to the five sizes around its minimum: they are measurements, not tests, so it always exits 0
 unless a run fails.
 """
 
@@ -57,6 +58,7 @@ DATA_EXAMPLES = 300_000
 BUDGETS = (3e9, 1e10, 3e10, 1e11)
 ISOFLOP_WIDTHS = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 ISOFLOP_EXAMPLES = (10_000, 2_000_000)
+ISOFLOP_WINDOW = 5  # the parabola is fitted to the 5 sizes around each minimum
 
 
 def isoflop_grid(budget: float) -> list[tuple[int, int]]:
@@ -82,12 +84,23 @@ def _versions() -> dict:
     return out
 
 
+def _commit() -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
 def _write_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=1)
         handle.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; a result file is for everyone
     os.replace(tmp, path)
 
 
@@ -99,16 +112,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework", default="tensorflow", choices=scaling.FRAMEWORKS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--summary-only", action="store_true",
+                        help="print the fits of the stored --output file; train nothing")
     args = parser.parse_args(argv)
+    if args.summary_only:
+        summarize(scaling.load_results(args.output))
+        return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
     (x_train, y_train), (x_test, y_test) = course_utils.load_mnist()
     x_train, x_test = scaling.flatten_images(x_train), scaling.flatten_images(x_test)
     started = time.perf_counter()
     result = {
-        "command": "python benchmarks/scaling.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python benchmarks/scaling.py",
+                             *(sys.argv[1:] if argv is None else argv)]),
         "provenance": {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "commit": _commit(),
             "framework": args.framework,
             "seeds": args.seeds,
             "versions": _versions(),
@@ -175,7 +195,7 @@ def summarize(result: dict) -> None:
         for budget in result["isoflop"]["budgets"]:
             sub = [r for r in runs if r["budget"] == budget]
             opt = scaling.isoflop_optimum([r["parameters"] for r in sub],
-                                          [r["test_loss"] for r in sub])
+                                          [r["test_loss"] for r in sub], window=ISOFLOP_WINDOW)
             stars.append(opt.parameters)
             print(f"C = {budget:.0e}: N* = {opt.parameters:,.0f} (loss {opt.loss:.4f}, "
                   f"interior: {opt.interior})")

@@ -373,7 +373,7 @@ class IsoflopOptimum:
         return c2 * z**2 + c1 * z + c0
 
 
-def isoflop_optimum(parameters: Any, losses: Any) -> IsoflopOptimum:
+def isoflop_optimum(parameters: Any, losses: Any, *, window: int | None = None) -> IsoflopOptimum:
     """``N*`` of one isoFLOP curve: the vertex of a parabola in ``log N``.
 
     Hoffmann et al. (2022, section 3.2) fit a parabola to each isoFLOP
@@ -382,8 +382,18 @@ def isoflop_optimum(parameters: Any, losses: Any) -> IsoflopOptimum:
     downwards or its vertex lies outside the measured sizes: then the
     sweep did not bracket the minimum, and ``parameters`` is the best
     measured size instead.
+
+    window : int >= 3 or None; if given, only the ``window`` sizes nearest
+        (in order of size) to the lowest measured loss are fitted, so that
+        far-off points of an asymmetric valley do not pull the vertex.
     """
     n, loss = _pair("parameters", parameters, "losses", losses, 3)
+    order = np.argsort(n)
+    n, loss = n[order], loss[order]
+    if window is not None:
+        window = _integer("window", window, low=3)
+        start = int(np.clip(np.argmin(loss) - window // 2, 0, max(n.size - window, 0)))
+        n, loss = n[start:start + window], loss[start:start + window]
     z = np.log(n)
     c2, c1, c0 = (float(c) for c in np.polyfit(z, loss, 2))
     interior = c2 > 0 and z.min() <= -c1 / (2 * c2) <= z.max()

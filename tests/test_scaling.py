@@ -52,6 +52,13 @@ def test_isoflop_optimum_finds_vertex_and_flags_edges():
     assert opt.interior
     assert opt.parameters == pytest.approx(3e4, rel=1e-6)
     assert opt.loss == pytest.approx(0.2, abs=1e-9)
+    skewed = 0.2 + np.where(n < 3e4, 0.01, 0.1) * (np.log(n) - np.log(3e4)) ** 2
+    full = scaling.isoflop_optimum(n, skewed).parameters  # far points pull the vertex
+    near = scaling.isoflop_optimum(n[::-1], skewed[::-1], window=3)  # in any order
+    assert abs(np.log(full / 3e4)) > 1
+    assert near.interior and abs(np.log(near.parameters / 3e4)) < 0.5 * abs(np.log(full / 3e4))
+    with pytest.raises(ValueError, match="window"):
+        scaling.isoflop_optimum(n, skewed, window=2)
     edge = scaling.isoflop_optimum(n, 1 / np.log(n))  # falls all the way
     assert not edge.interior and edge.parameters == n[-1]
 
