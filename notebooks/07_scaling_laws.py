@@ -71,7 +71,13 @@ FRAMEWORK = "tensorflow"  # or "pytorch": every live sweep below uses it
 from course_utils import tf_scaling
 
 # %% tags=["pytorch"]
+import torch
+
 from course_utils import torch_scaling
+
+# These models are small: splitting each product over two cores costs more in
+# coordination than it saves (much more when other programs are busy).
+torch.set_num_threads(1)
 
 # %%
 print("seeded:", course_utils.seed_everything(0))
@@ -194,12 +200,12 @@ print("the fit recovers the known law within 3 standard errors, and the "
 # version is the five-line loop of Lesson 5. Read them with
 # `tf_scaling.train_mlp??` and `torch_scaling.train_mlp??`.
 
-# %% tags=["tensorflow"]
+# %% tags=["tensorflow", "nbval-ignore-output"]
 tf_run = tf_scaling.train_mlp(x_train, y_train, x_test, y_test,
                               hidden=32, examples=12_800)
 print({k: round(v, 5) for k, v in tf_run.items() if k != "seconds"})
 
-# %% tags=["pytorch"]
+# %% tags=["pytorch", "nbval-ignore-output"]
 torch_run = torch_scaling.train_mlp(x_train, y_train, x_test, y_test,
                                     hidden=32, examples=12_800)
 print({k: round(v, 5) for k, v in torch_run.items() if k != "seconds"})
@@ -210,18 +216,20 @@ print({k: round(v, 5) for k, v in torch_run.items() if k != "seconds"})
 # loss at every width, up to `float32` rounding, which after 100 steps of
 # momentum stays far below the differences between widths.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 AGREE_RTOL = 2e-3
 agree_widths = (8, 32, 128)
-curves = {fw: np.array([scaling.train_mlp(
-    x_train, y_train, x_test, y_test, hidden=h, examples=12_800,
-    framework=fw)["test_loss"] for h in agree_widths])
-    for fw in scaling.FRAMEWORKS}
+curves = {}
+for fw, width_32 in [("pytorch", torch_run), ("tensorflow", tf_run)]:
+    runs = {h: scaling.train_mlp(x_train, y_train, x_test, y_test, hidden=h,
+                                 examples=12_800, framework=fw)
+            for h in agree_widths if h != 32}
+    runs[32] = width_32  # the run of the cells above
+    curves[fw] = np.array([runs[h]["test_loss"] for h in agree_widths])
 for h, a, b in zip(agree_widths, curves["pytorch"], curves["tensorflow"]):
     print(f"width {h:3d}: PyTorch {a:.5f}, TensorFlow {b:.5f}")
 np.testing.assert_allclose(curves["tensorflow"], curves["pytorch"],
                            rtol=AGREE_RTOL)
-assert tf_run["test_loss"] == curves["tensorflow"][1]
 gaps = np.abs(np.diff(curves["pytorch"]))
 assert gaps.min() > 10 * AGREE_RTOL * curves["pytorch"].max()
 print(f"both frameworks agree within rtol={AGREE_RTOL:g} at every width, "
@@ -253,7 +261,7 @@ assert sum(counts.values()) == 55
 # Eight widths from 4 to 512 hidden units, $N$ from 3,190 to 407,050
 # parameters (128 times), every one trained on all 60,000 training images
 # for 300,000 examples seen (5 epochs), two seeds each. The live sweep uses
-# four widths and one epoch.
+# four widths and 30,000 examples seen (half an epoch).
 
 # %%
 width_runs = stored["width_sweep"]["runs"]
@@ -265,8 +273,8 @@ print("     N    mean loss   seed spread   residual")
 for n, l, s, r in zip(n_full, loss_full, spread_full, fit_n.residuals):
     print(f"{n:8,.0f}   {l:.4f}      ±{s:.4f}     {r:+.4f}")
 
-# %%
-LIVE_WIDTHS, LIVE_EXAMPLES = (4, 16, 64, 256), 60_000
+# %% tags=["nbval-ignore-output"]
+LIVE_WIDTHS, LIVE_EXAMPLES = (4, 16, 64, 256), 30_000
 live_width = [scaling.train_mlp(x_train, y_train, x_test, y_test, hidden=h,
                                 examples=LIVE_EXAMPLES, framework=FRAMEWORK)
               for h in LIVE_WIDTHS]
@@ -274,7 +282,7 @@ n_live = np.array([r["parameters"] for r in live_width], dtype=float)
 loss_live = np.array([r["test_loss"] for r in live_width])
 stored_at = dict(zip(n_full, loss_full))
 for r in live_width:
-    print(f"width {r['hidden']:3d}: 1 epoch {r['test_loss']:.4f}, "
+    print(f"width {r['hidden']:3d}: half an epoch {r['test_loss']:.4f}, "
           f"5 epochs (stored) {stored_at[r['parameters']]:.4f}")
 assert all(np.diff(loss_live) < 0), loss_live
 print("live: the loss falls with every step up in width")
@@ -282,7 +290,7 @@ print("live: the loss falls with every step up in width")
 # %%
 fig = scaling_plots.plot_scaling(
     {"stored: 5 epochs, mean of 2 seeds": (n_full, loss_full),
-     "this run: 1 epoch": (n_live, loss_live)},
+     "this run: half an epoch": (n_live, loss_live)},
     fit_n, xlabel="parameters N",
     title="Test loss against model size, one fixed recipe")
 plt.show()
@@ -291,7 +299,7 @@ plt.show()
 # **Figure 7.1.** Test loss of MNIST MLPs against their parameter count on
 # log-log axes (left): the stored sweep of eight widths (blue circles, each
 # the mean of two seeds), the power law fitted to it (black line) with its
-# asymptote $L_\infty$ (dotted), and the live one-epoch sweep of this run
+# asymptote $L_\infty$ (dotted), and the live half-epoch sweep of this run
 # (vermillion squares). Right: the residuals of the fit, measured minus
 # fitted loss, for the stored sweep. The loss falls steeply over the small
 # models and flattens over the largest, where the fitted curve approaches
@@ -345,7 +353,7 @@ print("the first three doublings each remove more than 20 % of the loss, the "
 # Width 128 fixed; the first 1,000, 2,000, 5,000, 10,000, 20,000 and 60,000
 # training images, each trained for the same 300,000 examples seen (so a small
 # training set is repeated many times), two seeds each. The live sweep uses
-# four sizes and 60,000 examples seen.
+# four sizes and 30,000 examples seen.
 
 # %%
 data_runs = stored["data_sweep"]["runs"]
@@ -359,7 +367,7 @@ for d, l, s, r in zip(d_full, loss_d, spread_d, fit_d.residuals):
 assert all(np.diff(loss_d) < 0)
 print("the test loss falls with every increase of the training set")
 
-# %%
+# %% tags=["nbval-ignore-output"]
 LIVE_SIZES = (1_000, 4_000, 15_000, 60_000)
 live_data = [scaling.train_mlp(x_train[:d], y_train[:d], x_test, y_test,
                                hidden=stored["data_sweep"]["hidden"],
@@ -368,7 +376,10 @@ live_data = [scaling.train_mlp(x_train[:d], y_train[:d], x_test, y_test,
 loss_live_d = np.array([r["test_loss"] for r in live_data])
 for d, l in zip(LIVE_SIZES, loss_live_d):
     print(f"{d:6,d} images: test loss {l:.4f}")
-assert all(np.diff(loss_live_d) < 0), loss_live_d
+assert all(np.diff(loss_live_d[:3]) < 0), loss_live_d
+level = abs(loss_live_d[3] / loss_live_d[2] - 1)
+assert level < 0.05, loss_live_d
+print(f"live: 60,000 images end within {level:.1%} of 15,000")
 
 assert fit_d.l_inf < fit_d.stderr["l_inf"]
 print(f"L_inf = {fit_d.l_inf:.4f} ± {fit_d.stderr['l_inf']:.4f}: "
@@ -376,7 +387,7 @@ print(f"L_inf = {fit_d.l_inf:.4f} ± {fit_d.stderr['l_inf']:.4f}: "
 
 fig = scaling_plots.plot_scaling(
     {"stored: 300,000 examples seen": (d_full, loss_d),
-     "this run: 60,000 examples seen": (np.array(LIVE_SIZES, float),
+     "this run: 30,000 examples seen": (np.array(LIVE_SIZES, float),
                                         loss_live_d)},
     fit_d, xlabel="training images D",
     title="Test loss against training-set size, width 128")
@@ -391,8 +402,14 @@ plt.show()
 # 300,000 examples means repeating them many times, and the network learns
 # them by heart, which raises its test loss.
 #
-# Here the amount of data, not the model, limits the loss at every point:
-# 128 hidden units are enough to fit even 60,000 digits, so the curve keeps
+# The live sweep adds a lesson of its own. With only 30,000 examples seen,
+# a training set of 60,000 images cannot even be seen once, so its last
+# point is limited by compute, not data, and ends level with the 15,000-image
+# run (within 5 %, checked above): more data helps only when the budget lets
+# the model look at it.
+#
+# In the stored sweep the amount of data, not the model, limits the loss at
+# every point: 128 hidden units are enough to fit even 60,000 digits, so the curve keeps
 # falling as long as there is new data to show. Six sizes cannot pin down
 # three parameters well: the fitted floor $L_\infty$ sits at its lower bound
 # of 0, and its standard error is larger than the value (checked below), so
@@ -411,7 +428,7 @@ plt.show()
 # the valleys are lopsided (far too small a model is much worse than far
 # too large a one), so each parabola is fitted to the five sizes around the
 # lowest measured loss only.
-# The live sweep repeats this for one smaller budget, $10^9$.
+# The live sweep repeats this for one smaller budget, $5 \times 10^8$.
 
 # %%
 WINDOW = 5  # fit each parabola to the five sizes around the lowest loss
@@ -438,9 +455,11 @@ print(f"N* ∝ C^a with a = {fit_c.exponent:.3f} ± {fit_c.exponent_stderr:.3f}"
       f" (Chinchilla: about 0.5); difference "
       f"{abs(fit_c.exponent - 0.5) / fit_c.exponent_stderr:.1f} "
       "standard errors")
+assert (0.5 - fit_c.exponent) / fit_c.exponent_stderr > 3
+assert 0.3 < fit_c.exponent < 0.5
 
-# %%
-LIVE_BUDGET = 1e9
+# %% tags=["nbval-ignore-output"]
+LIVE_BUDGET = 5e8
 live_iso = [scaling.train_mlp(
     x_train, y_train, x_test, y_test, hidden=h, framework=FRAMEWORK,
     examples=round(scaling.isoflop_examples(LIVE_BUDGET,
@@ -466,11 +485,18 @@ plt.show()
 # **Figure 7.3.** Left: test loss against parameters $N$ at fixed compute,
 # one curve per stored budget (filled markers; the line is the parabola in
 # $\log N$ fitted to each, the star its minimum) and the live budget of
-# $10^9$ FLOPs (hollow purple circles). Right: the loss-minimising size
+# $5 \times 10^8$ FLOPs (hollow purple circles). Right: the loss-minimising size
 # $N^*$ of each stored budget against the budget (stars), the fitted power
 # law (black) and a line of slope 0.5 for comparison (vermillion, dashed).
 # Every budget has its best model in the middle of its range: smaller models
 # waste compute on data they cannot use, larger ones see too little data.
+#
+# **What the exponent says.** Hoffmann et al. found 0.46 to 0.50 by their
+# three methods (their Table 2). The MNIST exponent printed above lies
+# between 0.3 and 0.5 (asserted), below 0.5 by more than three of its
+# standard errors: here the best model grows more slowly with compute than
+# Chinchilla's did, and extra compute is better spent on more passes over
+# the data than on width, as far as four budgets can tell.
 #
 # **Caveats.** The fitted exponent comes from four budgets spanning a factor
 # of 33 in compute, and its standard error, printed above, is honest about
