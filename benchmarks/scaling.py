@@ -25,7 +25,8 @@ The width and data sweeps run every point with each of ``--seeds``. The file
 records the command, the date, the versions, the machine and every run; the
 lesson reads it (``benchmarks/results/scaling.json``). The script prints the
 fits as it finishes (``--summary-only`` prints them for a stored file); the
-parabola of each isoFLOP curve is fitted to the five sizes around its minimum: they are measurements, not tests, so it always exits 0
+parabola of each isoFLOP curve is fitted to the five sizes around its
+minimum: they are measurements, not tests, so it always exits 0
 unless a run fails.
 """
 

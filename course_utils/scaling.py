@@ -427,7 +427,9 @@ def check_training_data(
         if not isinstance(y, np.ndarray) or not np.issubdtype(y.dtype, np.integer):
             raise TypeError(f"{yname} must be a NumPy integer array (n,); got {describe(y)}.")
         if y.shape != (len(x),):
-            raise ValueError(f"{yname} must have shape ({len(x)},) to match {xname}; got {y.shape}.")
+            raise ValueError(
+                f"{yname} must have shape ({len(x)},) to match {xname}; got {y.shape}."
+            )
         if y.min() < 0 or y.max() >= NUM_CLASSES:
             raise ValueError(f"{yname} must lie in 0..{NUM_CLASSES - 1}; got {y.min()}..{y.max()}.")
         out += [x, y.astype(np.int64)]

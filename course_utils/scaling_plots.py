@@ -26,7 +26,9 @@ def _points(name: str, value: Any) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"{name} must be a pair (x, loss) of arrays; got {describe(value)}.")
     x, y = (np.asarray(v, dtype=np.float64) for v in value)
     if x.ndim != 1 or x.shape != y.shape or x.size == 0 or np.any(x <= 0):
-        raise ValueError(f"{name} must hold two 1-D arrays of one length, x > 0; got {x.shape}, {y.shape}.")
+        raise ValueError(
+            f"{name} must hold two 1-D arrays of one length, x > 0; got {x.shape}, {y.shape}."
+        )
     return x, y
 
 
@@ -44,7 +46,9 @@ def plot_scaling(
     fit : PowerLawFit, drawn as a black line with its asymptote ``L_inf`` dotted.
     """
     if not isinstance(series, Mapping) or not series:
-        raise TypeError(f"series must be a non-empty mapping label -> (x, loss); got {describe(series)}.")
+        raise TypeError(
+            f"series must be a non-empty mapping label -> (x, loss); got {describe(series)}."
+        )
     if not isinstance(fit, PowerLawFit):
         raise TypeError(f"fit must be a PowerLawFit from fit_power_law(); got {describe(fit)}.")
     fig, (ax, rax) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [3, 2]})
@@ -96,7 +100,9 @@ def plot_isoflop(
     live : optional mapping budget -> (parameters, loss), drawn hollow.
     """
     if not isinstance(curves, Mapping) or not curves:
-        raise TypeError(f"curves must be a non-empty mapping budget -> (N, loss); got {describe(curves)}.")
+        raise TypeError(
+            f"curves must be a non-empty mapping budget -> (N, loss); got {describe(curves)}."
+        )
     if not isinstance(optima, Mapping) or set(optima) != set(curves):
         raise ValueError("optima must have one IsoflopOptimum per budget of curves.")
     if not isinstance(fit, ExponentFit):

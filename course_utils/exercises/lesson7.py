@@ -21,7 +21,9 @@ __all__ = ["q1", "q2", "q3", "q4"]
 
 def _triple(result: Any, what: str) -> np.ndarray:
     if not isinstance(result, (tuple, list)) or len(result) != 3:
-        raise AnswerTypeError(f"{what} should return three numbers (l_inf, a, alpha); got {type(result).__name__}.")
+        raise AnswerTypeError(
+            f"{what} should return three numbers (l_inf, a, alpha); got {type(result).__name__}."
+        )
     return np.array([float(v) for v in result])
 
 
@@ -29,14 +31,16 @@ def _fit(answer: Any) -> None:
     fit = require_callable(answer, "fit_power_law")
     n = np.geomspace(1e3, 1e6, 7)
     got = _triple(fit(n, 0.05 + 20.0 * n**-0.4), "fit_power_law")
-    assert_close(got, [0.05, 20.0, 0.4], name="(l_inf, a, alpha) of exact data", rtol=1e-3, atol=1e-4)
+    assert_close(got, [0.05, 20.0, 0.4], name="(l_inf, a, alpha) of exact data",
+                 rtol=1e-3, atol=1e-4)
 
 
 def _fit_no_floor(answer: Any) -> None:
     fit = require_callable(answer, "fit_power_law")
     d = np.geomspace(1e3, 6e4, 6)
     got = _triple(fit(d, 0.3 + 5.0 * d**-0.3), "fit_power_law")
-    assert_close(got, [0.3, 5.0, 0.3], name="(l_inf, a, alpha) of a shallow law", rtol=1e-3, atol=1e-4)
+    assert_close(got, [0.3, 5.0, 0.3], name="(l_inf, a, alpha) of a shallow law",
+                 rtol=1e-3, atol=1e-4)
 
 
 def _pair(result: Any) -> np.ndarray:

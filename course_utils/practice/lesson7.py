@@ -22,7 +22,9 @@ __all__ = ["exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]
 def _scalar(answer: Any, name: str) -> float:
     value = to_numpy(answer, name)
     if value.shape != ():
-        raise AnswerTypeError(f"{name} should be a single number; got an array of shape {value.shape}.")
+        raise AnswerTypeError(
+            f"{name} should be a single number; got an array of shape {value.shape}."
+        )
     return float(value)
 
 
@@ -42,7 +44,8 @@ def _examples(answer: Any, budget: float, hidden: int, expected: float) -> None:
     value = _scalar(function(budget, hidden), f"examples_for_budget({budget:g}, {hidden})")
     if not np.isclose(value, expected, rtol=1e-6):
         raise CheckFailure(
-            f"examples_for_budget({budget:g}, {hidden}) should be about {expected:,.0f}; got {value:,.1f}."
+            f"examples_for_budget({budget:g}, {hidden}) should be about {expected:,.0f}; "
+            f"got {value:,.1f}."
         )
 
 
