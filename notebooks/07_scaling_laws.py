@@ -87,7 +87,8 @@ course_utils.versions()
 
 # %%
 (images, labels), (test_images, test_labels) = course_utils.load_mnist()
-x_train, x_test = scaling.flatten_images(images), scaling.flatten_images(test_images)
+x_train = scaling.flatten_images(images)
+x_test = scaling.flatten_images(test_images)
 y_train, y_test = labels.astype(np.int64), test_labels.astype(np.int64)
 print("training:", x_train.shape, x_train.dtype, " test:", x_test.shape)
 
