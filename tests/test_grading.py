@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slow
 LESSONS = [
     "01_activation_functions", "02_cross_entropy", "03_training_steps",
     "04_mnist_tensorflow", "05_mnist_pytorch", "06_tensorflow_vs_pytorch",
+    "07_scaling_laws",
 ]
 HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "_hidden_l", "tiny and huge values")
 
@@ -381,7 +382,7 @@ def test_postgresql_gradebook_through_the_command_line(pg_server, settings, tmp_
 def test_course_utils_does_not_load_nbgrader_or_frameworks():
     code = (
         "import sys, course_utils, course_utils.selfcheck, course_utils.grading\n"
-        "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6\n"
+        "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7\n"
         "heavy = sorted(m for m in ('nbgrader', 'tensorflow', 'torch', 'keras', 'jupytext') if m in sys.modules)\n"
         "print(heavy)\n"
     )

@@ -179,6 +179,7 @@ LESSON_ANSWERS = {
     "04_mnist_tensorflow": ("lesson4", ["make_pipeline", "build_model", "compile_model"]),
     "05_mnist_pytorch": ("lesson5", ["MLP", "train_step", "evaluate"]),
     "06_tensorflow_vs_pytorch": ("lesson6", ["count_parameters", "keras_kernel_to_torch", "copy_keras_to_torch"]),
+    "07_scaling_laws": ("lesson7", ["training_flops", "fit_power_law", "compute_optimal"]),
 }
 
 
@@ -236,7 +237,7 @@ def test_answers_may_be_framework_tensors():
 
 def test_importing_the_checks_loads_no_framework():
     code = (
-        "import sys\nfrom course_utils.exercises import lesson1, lesson4, lesson5, lesson6\n"
+        "import sys\nfrom course_utils.exercises import lesson1, lesson4, lesson5, lesson6, lesson7\n"
         "print(sorted(m for m in ('tensorflow', 'torch', 'keras') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

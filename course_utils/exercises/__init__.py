@@ -12,4 +12,4 @@ assignment sources and run when the work is graded. A module imports
 TensorFlow or PyTorch only when it checks an answer that comes from them.
 """
 
-__all__ = ["lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lesson6"]
+__all__ = ["lesson1", "lesson2", "lesson3", "lesson4", "lesson5", "lesson6", "lesson7"]
