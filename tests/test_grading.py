@@ -54,7 +54,7 @@ def sandbox_works():
     ordinary user whose system forbids user namespaces gets these tests skipped, with the reason."""
     import shutil
 
-    from course_utils.grading.sandbox import SandboxUnavailable, cleanup, prepare, workspace
+    from course_grader.sandbox import SandboxUnavailable, cleanup, prepare, workspace
 
     ws = workspace()
     try:
@@ -70,8 +70,8 @@ def sandbox_works():
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory, _venv_on_path):
-    from course_utils.grading import course
-    from course_utils.grading.settings import load
+    from course_grader import course
+    from course_grader.settings import load
 
     base = load(ROOT / "assignments" / "grading.toml")
     chosen = base.with_options(course_dir=tmp_path_factory.mktemp("course") / "course", workers=2, timeout=90,
@@ -118,7 +118,7 @@ def test_sources_keep_nbgrader_metadata_when_saved_from_jupyterlab(tmp_path):
 
 
 def test_student_versions_hold_no_solutions_hidden_tests_or_jupytext(settings):
-    from course_utils.grading.course import check_student_version
+    from course_grader.course import check_student_version
 
     release = settings.course_dir / "release"
     assert sorted(p.name for p in release.iterdir()) == LESSONS
@@ -135,7 +135,7 @@ def test_student_versions_hold_no_solutions_hidden_tests_or_jupytext(settings):
 
 
 def test_every_assignment_has_three_code_questions_and_a_written_one(settings):
-    from course_utils.grading.course import load_spec
+    from course_grader.course import load_spec
 
     for name in LESSONS:
         spec = load_spec(settings, name)
@@ -151,8 +151,8 @@ def test_every_assignment_has_three_code_questions_and_a_written_one(settings):
 
 @pytest.fixture(scope="module")
 def run_a(settings, tmp_path_factory, sandbox_works):
-    from course_utils.grading import course
-    from course_utils.grading.pipeline import grade
+    from course_grader import course
+    from course_grader.pipeline import grade
 
     subs = tmp_path_factory.mktemp("submissions-a")
     for name in LESSONS:
@@ -181,8 +181,8 @@ def test_written_answers_graded_by_hand_reach_the_export_and_the_feedback(run_a,
     """A grader enters a score for the written answer (as nbgrader's formgrader does); export and feedback follow."""
     from nbgrader.api import Gradebook
 
-    from course_utils.grading.feedback import render
-    from course_utils.grading.gradebook import export
+    from course_grader.feedback import render
+    from course_grader.gradebook import export
 
     with Gradebook(settings.gradebook_url) as gb:
         grade = gb.find_grade("L2-q4-written", "02_cross_entropy", "02_cross_entropy", "model-student")
@@ -202,7 +202,7 @@ def test_written_answers_graded_by_hand_reach_the_export_and_the_feedback(run_a,
 @pytest.fixture(scope="module")
 def hostile(settings, tmp_path_factory):
     """Lesson 1's cases, plus another lesson's notebook, a wrong folder and stray files."""
-    from course_utils.grading import course
+    from course_grader import course
 
     sol = course.solution_version(settings, NAME)
     empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
@@ -222,8 +222,8 @@ def hostile(settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run_b(settings, hostile, tmp_path_factory, sandbox_works):
-    from course_utils.grading.intake import tree_digests
-    from course_utils.grading.pipeline import grade
+    from course_grader.intake import tree_digests
+    from course_grader.pipeline import grade
 
     before = tree_digests(hostile)
     short = replace(settings, timeout=10, workers=2)
@@ -285,7 +285,7 @@ def test_feedback_does_not_reveal_hidden_tests(run_b):
 
 
 def test_grading_again_with_one_worker_gives_the_same_grades(run_b, settings, hostile, tmp_path):
-    from course_utils.grading.pipeline import grade
+    from course_grader.pipeline import grade
 
     again = grade(replace(settings, timeout=10, workers=1), hostile, tmp_path / "out", log=lambda *_: None)
     assert again.workers == 1 and run_b.workers == 2
@@ -295,7 +295,7 @@ def test_grading_again_with_one_worker_gives_the_same_grades(run_b, settings, ho
 
 def test_export_command_writes_the_same_csv(run_b, settings, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "course_utils.grading", "export", "--course-dir", str(settings.course_dir),
+        [sys.executable, "-m", "course_grader", "export", "--course-dir", str(settings.course_dir),
          "--out", str(tmp_path)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
@@ -307,8 +307,8 @@ def test_export_command_writes_the_same_csv(run_b, settings, tmp_path):
 
 def test_without_the_sandbox_the_snoop_does_find_the_hidden_tests(settings, tmp_path):
     """A control: the snooping submission is able to find what the sandbox hides."""
-    from course_utils.grading import course
-    from course_utils.grading.pipeline import grade
+    from course_grader import course
+    from course_grader.pipeline import grade
 
     sol = course.solution_version(settings, NAME)
     empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
@@ -336,12 +336,12 @@ def test_postgresql_gradebook_through_the_command_line(pg_server, settings, tmp_
     """generate, grade and export with the gradebook on a real PostgreSQL server (address in the environment)."""
     import sqlalchemy
 
-    from course_utils.grading import course
-    from course_utils.grading.settings import normalize_db_url
+    from course_grader import course
+    from course_grader.settings import normalize_db_url
 
     course_dir = tmp_path / "course"
     env = dict(os.environ, COURSE_GRADING_DB_URL=pg_server.url)
-    cli = [sys.executable, "-m", "course_utils.grading"]
+    cli = [sys.executable, "-m", "course_grader"]
     done = subprocess.run([*cli, "generate", "--course-dir", str(course_dir), "--only", NAME],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -380,7 +380,7 @@ def test_postgresql_gradebook_through_the_command_line(pg_server, settings, tmp_
 
 def test_course_utils_does_not_load_nbgrader_or_frameworks():
     code = (
-        "import sys, course_utils, course_utils.selfcheck, course_utils.grading\n"
+        "import sys, course_utils, course_utils.selfcheck, course_grader\n"
         "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6\n"
         "heavy = sorted(m for m in ('nbgrader', 'tensorflow', 'torch', 'keras', 'jupytext') if m in sys.modules)\n"
         "print(heavy)\n"
@@ -391,7 +391,7 @@ def test_course_utils_does_not_load_nbgrader_or_frameworks():
 
 
 def test_grading_settings_file_is_valid():
-    from course_utils.grading.settings import load
+    from course_grader.settings import load
 
     settings = load(ROOT / "assignments" / "grading.toml")
     assert settings.source == ROOT / "assignments" / "source"

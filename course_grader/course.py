@@ -140,7 +140,7 @@ def nbgrader_config(settings: Settings, course_dir: Path | None = None, db_url: 
 
 
 _NBGRADER_CONFIG = """\
-# Written by `make assignments` (python -m course_utils.grading generate) so that nbgrader's
+# Written by `make assignments` (python -m course_grader generate) so that nbgrader's
 # own tools (the formgrader in JupyterLab, `nbgrader db ...`) find this course and its gradebook.
 # Run them from this folder. A gradebook address with a password is read from the environment
 # variable COURSE_GRADING_DB_URL, never written here.

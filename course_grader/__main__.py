@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_utils.grading COMMAND``.
+"""Command line: ``python -m course_grader COMMAND``.
 
 Commands
 --------
@@ -61,7 +61,7 @@ def _settings(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.grading",
+        prog="python -m course_grader",
         description="Instructor grading: generate the assignments, autograde submissions in isolated kernels, "
         "export grades and feedback.",
     )

@@ -1,8 +1,8 @@
 """One grading worker: autograde a shard of submissions, one after the other.
 
-Run by :mod:`course_utils.grading.pipeline` as
+Run by :mod:`course_grader.pipeline` as
 
-    python -m course_utils.grading.worker JOB.json
+    python -m course_grader.worker JOB.json
 
 ``JOB.json`` names the worker's private nbgrader course folder (its
 ``submitted/`` folder already holds the cleaned submissions), the gradebook,
@@ -147,7 +147,7 @@ def run(job_path: Path) -> list[dict]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m course_utils.grading.worker JOB.json", file=sys.stderr)
+        print("usage: python -m course_grader.worker JOB.json", file=sys.stderr)
         return 2
     bin_dir = os.path.dirname(sys.executable)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

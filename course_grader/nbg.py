@@ -1,7 +1,7 @@
 """nbgrader, adapted: sandboxed kernels, a time budget, and feedback without hidden tests.
 
 * :class:`SandboxKernelManager` starts every kernel through
-  :mod:`course_utils.grading._launch`, which isolates it.
+  :mod:`course_grader._launch`, which isolates it.
 * :class:`SandboxedExecute` replaces nbgrader's ``Execute`` preprocessor: it
   records which cell was running when the kernel died or stopped answering,
   and stops a notebook that runs past its total time budget.
@@ -65,7 +65,7 @@ LAST_RUN = RunState()
 class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels start inside the grading sandbox."""
 
-    launcher_config = Unicode("", help="The sandbox description written by course_utils.grading.sandbox.").tag(
+    launcher_config = Unicode("", help="The sandbox description written by course_grader.sandbox.").tag(
         config=True
     )
 

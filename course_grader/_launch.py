@@ -11,7 +11,7 @@ read-only, plus an empty ``/tmp``), and runs the kernel there, so that the
 students' code cannot find the source notebooks (which hold the hidden tests),
 the gradebook, other students' submissions or the grader's configuration.
 
-Modes (chosen by :mod:`course_utils.grading.sandbox`):
+Modes (chosen by :mod:`course_grader.sandbox`):
 
 ``namespaces``
     The grader is root. New mount, PID and IPC namespaces; the new root is a

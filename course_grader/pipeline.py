@@ -4,10 +4,10 @@
 
 1. records the digest of every file in the submissions folder (and checks at
    the end that none changed: submissions are only ever read);
-2. reads each submission (:mod:`course_utils.grading.intake`) and sets aside,
+2. reads each submission (:mod:`course_grader.intake`) and sets aside,
    with a reason, those that cannot be graded;
 3. verifies that grading kernels can be isolated here
-   (:mod:`course_utils.grading.sandbox`);
+   (:mod:`course_grader.sandbox`);
 4. shards the students over N worker processes, each with a private nbgrader
    course folder inside a private workspace; with SQLite every worker writes
    its own copy of the gradebook and the results are merged afterwards, one
@@ -127,7 +127,7 @@ def _run_workers(jobs: list[Path], settings: Settings, log) -> dict[tuple[str, s
     for job in jobs:
         logfile = (job.parent / "worker.log").open("w", encoding="utf-8")
         procs.append((job, logfile, subprocess.Popen(
-            [sys.executable, "-m", "course_utils.grading.worker", str(job)],
+            [sys.executable, "-m", "course_grader.worker", str(job)],
             stdout=logfile, stderr=subprocess.STDOUT, env=env, cwd=job.parent,
         )))
     results: dict[tuple[str, str], dict] = {}
@@ -220,7 +220,7 @@ def grade(
         unknown = sorted(set(assignments) - set(specs))
         if unknown:
             raise AssignmentError(f"unknown assignments {unknown}; generated: {names}.")
-    if _inside_any(out_dir, [submissions_dir]) or _inside_any(submissions_dir, [out_dir]):
+    if sandbox.inside(out_dir, submissions_dir) or sandbox.inside(submissions_dir, out_dir):
         raise ValueError("the output folder and the submissions folder must not contain each other.")
     before = intake.tree_digests(submissions_dir)
     subs = intake.discover(submissions_dir, specs, only=assignments)
@@ -313,13 +313,3 @@ def _return_to_sudo_user(folders: list[Path]) -> None:
         for path in [folder, *folder.rglob("*")]:
             if not path.is_symlink():
                 os.chown(path, uid, gid)
-
-
-def _inside_any(path: Path, folders: list[Path]) -> bool:
-    for folder in folders:
-        try:
-            path.relative_to(folder)
-            return True
-        except ValueError:
-            continue
-    return False

@@ -3,13 +3,13 @@
 Students' code runs in the grading kernel. It must not be able to read the
 hidden tests (in the assignment sources, the generated source notebooks, the
 gradebook and the repository's history) nor the gradebook. :func:`prepare`
-writes the configuration that :mod:`course_utils.grading._launch` reads when
+writes the configuration that :mod:`course_grader._launch` reads when
 it starts each kernel, after checking with a real probe kernel that the
 isolation works on this machine.
 
 The kernel sees only: the operating system's program folders (``/usr``,
 ``/etc``, ...), the Python installation and virtual environment, the
-``course_utils`` package, the data folder (``$COURSE_DATA_DIR``), each
+``course_utils`` package (never the grader's own package), the data folder (``$COURSE_DATA_DIR``), each
 read-only, and an empty private ``/tmp`` that is also its home folder.
 """
 
@@ -39,6 +39,11 @@ MODES = ("auto", "namespaces", "userns", "user", "none")
 
 class SandboxUnavailable(RuntimeError):
     """Grading kernels cannot be isolated here; the message says what to do."""
+
+
+class SecretInsideVisibleFolder(SandboxUnavailable):
+    """A folder the kernel must read holds a secret: no sandbox mode can help, so
+    ``prepare`` stops at once instead of trying the next mode."""
 
 
 @dataclass
@@ -71,12 +76,15 @@ class SandboxPlan:
         return path
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
+def inside(path: Path, folders: Path | list[Path]) -> bool:
+    """Whether ``path`` is one of ``folders`` or lies below one (lexically)."""
+    for folder in [folders] if isinstance(folders, Path) else folders:
+        try:
+            path.relative_to(folder)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 def _python_paths() -> list[Path]:
@@ -91,8 +99,13 @@ def _python_paths() -> list[Path]:
 
 
 def _package_dir() -> Path:
-    """The ``course_utils`` package itself (an editable install points into the repository)."""
-    return Path(__file__).resolve().parent.parent
+    """The learners' helper package ``course_utils`` (only it: the grader is a package of its own)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("course_utils")
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxUnavailable("the package course_utils cannot be found; grading kernels need it.")
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
 def _pth_paths() -> list[Path]:
@@ -125,6 +138,9 @@ def kernel_env(threads: int) -> dict[str, str]:
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         env[name] = str(threads)
     env["TF_NUM_INTEROP_THREADS"] = "1"
+    # The kernel imports course_utils from the folder the grader uses (only that
+    # package is mounted there), before any editable-install finder.
+    env["PYTHONPATH"] = str(_package_dir().parent)
     data = os.environ.get("COURSE_DATA_DIR")
     if data:
         env["COURSE_DATA_DIR"] = str(Path(data).expanduser().resolve())
@@ -165,8 +181,8 @@ def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody",
     for keep in keeps:
         real = Path(os.path.realpath(keep))
         for secret in resolved_secrets:
-            if _inside(secret, real) or _inside(secret, keep):
-                raise SandboxUnavailable(
+            if inside(secret, [real, keep]):
+                raise SecretInsideVisibleFolder(
                     f"the grading kernel needs to read {keep}, but {secret} lies inside it and holds "
                     "material students must not see (hidden tests, the gradebook or submissions). "
                     "Move one of them elsewhere."
@@ -204,7 +220,13 @@ try:
     import course_utils  # the kernel must be able to use the helper package
 except Exception as exc:
     ok_import = repr(exc)
-print(json.dumps({"uid": os.getuid(), "seen": seen, "import": ok_import, "cwd": os.getcwd()}))
+try:
+    import course_grader  # the grader's own code must stay out of reach
+    grader = course_grader.__file__
+except ImportError:
+    grader = None
+print(json.dumps({"uid": os.getuid(), "seen": seen, "import": ok_import, "cwd": os.getcwd(),
+                  "grader": grader}))
 """
 
 
@@ -261,8 +283,10 @@ def prepare(
     for candidate in candidates:
         try:
             chosen = plan(candidate, secrets=secrets, scratch=scratch, user=user, threads=threads)
+        except SecretInsideVisibleFolder:
+            raise
         except SandboxUnavailable as exc:
-            if mode != "auto" or "lies inside" in str(exc):
+            if mode != "auto":
                 raise
             problems.append(f"{candidate}: {exc}")
             continue
@@ -283,6 +307,9 @@ def prepare(
             continue
         if report["import"] is not True:
             problems.append(f"{candidate}: the kernel cannot import course_utils ({report['import']})")
+            continue
+        if candidate in ("namespaces", "userns") and report.get("grader"):
+            problems.append(f"{candidate}: the kernel can import the grader itself ({report['grader']})")
             continue
         if candidate == "user":
             chosen.notes.append(
