@@ -59,6 +59,9 @@ class SandboxPlan:
     env: dict[str, str]
     scratch: str
     notes: list[str] = field(default_factory=list)
+    limits: dict[str, int] = field(default_factory=dict)
+    uid_base: int = 0
+    uid_count: int = 0
 
     def write(self, path: Path) -> Path:
         data = {
@@ -70,6 +73,9 @@ class SandboxPlan:
             "masks": self.masks,
             "env": self.env,
             "scratch": self.scratch,
+            "limits": self.limits,
+            "uid_base": self.uid_base,
+            "uid_count": self.uid_count,
         }
         path.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.chmod(path, 0o600)
@@ -147,7 +153,17 @@ def kernel_env(threads: int) -> dict[str, str]:
     return env
 
 
-def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody", threads: int = 1) -> SandboxPlan:
+#: Kernels of a root grader run as uid KERNEL_UID_BASE + (launcher pid mod KERNEL_UID_COUNT).
+KERNEL_UID_BASE, KERNEL_UID_COUNT = 200_000, 100_000
+
+
+def limits(memory_mb: int = 4096, processes: int = 512, cpu_seconds: int = 1800) -> dict[str, int]:
+    """The resource limits of each grading kernel, as the launcher reads them."""
+    return {"memory": int(memory_mb) * 2**20, "processes": int(processes), "cpu": int(cpu_seconds)}
+
+
+def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody", threads: int = 1,
+         kernel_limits: dict[str, int] | None = None) -> SandboxPlan:
     """Describe the kernel's file system for ``mode``; fail if a secret would be visible.
 
     ``secrets`` are folders and files that must stay out of reach: the
@@ -193,9 +209,11 @@ def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody",
     masks = sorted({str(Path(p) / m) for p in [*binds, "/usr/local"] for m in _CONFIG_MASKS})
     if mode in ("user", "none"):
         binds, symlinks, masks = [], [], []
+    unique = mode in ("namespaces", "user")
     return SandboxPlan(
         mode=mode, uid=uid, gid=gid, binds=sorted(set(binds)), symlinks=symlinks, masks=masks,
-        env=env, scratch=str(scratch),
+        env=env, scratch=str(scratch), limits=dict(kernel_limits if kernel_limits is not None else limits()),
+        uid_base=KERNEL_UID_BASE if unique else 0, uid_count=KERNEL_UID_COUNT if unique else 0,
     )
 
 
@@ -258,6 +276,7 @@ def prepare(
     workdir: Path,
     user: str = "nobody",
     threads: int = 1,
+    kernel_limits: dict[str, int] | None = None,
 ) -> tuple[Path, SandboxPlan]:
     """Choose and verify the sandbox; return the launcher's configuration file.
 
@@ -272,7 +291,8 @@ def prepare(
     scratch = workdir / "scratch"
     scratch.mkdir(mode=0o700, exist_ok=True)
     if mode == "none":
-        chosen = plan("none", secrets=secrets, scratch=scratch, user=user, threads=threads)
+        chosen = plan("none", secrets=secrets, scratch=scratch, user=user, threads=threads,
+                      kernel_limits=kernel_limits)
         chosen.notes.append("kernels run without isolation (--sandbox none)")
         return chosen.write(workdir / "sandbox.json"), chosen
     if mode == "auto":
@@ -282,7 +302,8 @@ def prepare(
     problems = []
     for candidate in candidates:
         try:
-            chosen = plan(candidate, secrets=secrets, scratch=scratch, user=user, threads=threads)
+            chosen = plan(candidate, secrets=secrets, scratch=scratch, user=user, threads=threads,
+                          kernel_limits=kernel_limits)
         except SecretInsideVisibleFolder:
             raise
         except SandboxUnavailable as exc:
