@@ -77,6 +77,9 @@ class Test:
         The trusted model answer, run by the grader.
     hidden : bool
         Hidden tests say how many cases failed, never which.
+    check : callable (args, got) -> str or None, optional
+        Judges the result itself, where no single value is right (``reference``
+        is then None).
     strict_numerics : bool
         Floating-point overflow and NumPy warnings inside the answer count as
         an error. This part runs in the kernel: it is feedback on *how* a value
@@ -85,13 +88,16 @@ class Test:
 
     answer: str
     cases: Callable[[np.random.Generator], list[tuple]]
-    reference: Callable[..., Any]
+    reference: Callable[..., Any] | None
     hidden: bool = False
     rtol: float = 1e-6
     atol: float = 1e-8
     require_float: bool = False
     strict_numerics: bool = False
     label: str = ""
+    #: Instead of a reference: ``check(args, got) -> None or what is wrong`` (for answers
+    #: with more than one right value, such as random initialisations).
+    check: Callable[[tuple, Any], str | None] | None = None
 
 
 class JudgeError(ValueError):
@@ -289,6 +295,14 @@ def compare(got: Any, expected: Any, test: Test, where: str = "the result") -> s
             if problem:
                 return problem
         return None
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"{where} should be a tuple of {len(expected)} values; got {type(got).__name__}"
+        for index, (g, e) in enumerate(zip(got, expected)):
+            problem = compare(g, e, test, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
     if isinstance(expected, str):
         return None if got == expected else f"{where} should be {expected!r}; got {str(got)[:60]!r}"
     if isinstance(got, (dict, str)) or got is None:
@@ -356,7 +370,13 @@ def judge_outputs(outputs: list[dict], test: Test, cases: list[tuple], expected:
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"{where}: the result could not be read ({exc})")
             continue
-        problem = compare(got, want, test, f"{test.answer}, {where}")
+        if test.check is not None:
+            try:
+                problem = test.check(cases[index - 1], got)
+            except Exception as exc:  # noqa: BLE001 - a malformed answer the check did not foresee
+                problem = f"{test.answer}, {where}: the result could not be checked ({type(exc).__name__}: {exc})"
+        else:
+            problem = compare(got, want, test, f"{test.answer}, {where}")
         if problem:
             problems.append(problem)
         else:

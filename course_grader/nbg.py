@@ -237,7 +237,7 @@ class InjectCases(NbGraderPreprocessor):
                 continue
             test = tests[grade_id]
             cases = judge.draw_cases(test, SECRET, assignment, grade_id, student)
-            expected = [test.reference(*c) for c in cases]
+            expected = [test.reference(*c) if test.reference is not None else None for c in cases]
             _JUDGED[cell.id] = _Judged(grade_id, test, cases, expected, cell.source)
             if self.mode == "kernel":
                 cell.source = judge.kernel_assert_code(test, cases, expected)

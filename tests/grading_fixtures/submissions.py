@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,7 +174,7 @@ needles = {"hidden test": ("_hidden_" + "l1_q1").encode(), "hidden assertion": (
            "sqlite gradebook": b"SQLite format 3" + bytes(1)}
 found, checked, started = [], 0, time.monotonic()
 skip = {"/proc", "/sys", "/dev", "/usr", "/var/lib", "/var/cache", sys.prefix, sys.base_prefix,
-        os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+        os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), GRADER_PREFIX}
 for dirpath, dirnames, filenames in os.walk("/", onerror=lambda e: None):
     if any(dirpath == s or dirpath.startswith(s.rstrip("/") + "/") for s in skip) or time.monotonic() - started > 5:
         dirnames[:] = []
@@ -245,6 +247,12 @@ if psycopg2 is not None:
                 pass
 print("SNOOP-RESULT " + json.dumps({"uid": os.getuid(), "checked": checked, "found": found}))
 '''
+
+
+# The Python environment is visible to kernels on purpose (read-only). When it is a
+# symbolic link (a checkout sharing another's .venv), the kernel sees it under both
+# names, and its own sys.prefix names only one: the grader names the other.
+SNOOP = SNOOP.replace("GRADER_PREFIX", repr(os.path.realpath(sys.prefix)))
 
 
 def snoop(sol, blank):
@@ -459,8 +467,8 @@ def attack(name):
 MEMORY_HOG = "import numpy as np\n_hog = np.empty(12 * 2**30 // 8)\n"
 # Starts far more processes than the limit allows (each sleeps, then ends).
 PROCESS_HOG = ("import subprocess\n_children = [subprocess.Popen(['sleep', '20']) for _ in range(300)]\n")
-# 20 MB of output in one cell, then 300 kB in each of five more cells.
-OUTPUT_FLOOD = "for _ in range(20):\n    print('y' * 2**20)\n"
+# 8 MB of output in one cell, then 300 kB in each of five more cells.
+OUTPUT_FLOOD = "for _ in range(8):\n    print('y' * 2**20)\n"
 OUTPUT_SOME = "print('z' * 300 * 1024)\n"
 
 
