@@ -254,9 +254,15 @@ def load_tests(source_dir: Path, assignment: str) -> dict[str, Test]:
     path = judges_file(source_dir, assignment)
     if not path.is_file():
         return {}
+    import sys
+
     spec = importlib.util.spec_from_file_location(f"course_grader_judges_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ in the sources
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = write_bytecode
     tests = getattr(module, "TESTS", None)
     if not isinstance(tests, dict) or not all(isinstance(t, Test) for t in tests.values()):
         raise JudgeError(f"{path}: TESTS must be a dict of grade_id -> course_grader.judge.Test.")
