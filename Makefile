@@ -32,7 +32,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml jupyter/overrides.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
-	    $$($(BIN)/python tools/torch_index.py "$(TORCH_CPU_INDEX)") -e '.[dev]'
+	    $$($(BIN)/python tools/torch_index.py "$(TORCH_CPU_INDEX)") -e '.[dev,grade]'
 	@mkdir -p $(LAB_SETTINGS)
 	cp jupyter/overrides.json $(LAB_SETTINGS)/overrides.json
 	@touch $@
@@ -80,7 +80,7 @@ clean:
 # `make grade SUBMISSIONS=folder [OUT=folder]` autogrades
 # folder/<student>/<assignment>/<assignment>.ipynb in sandboxed kernels and
 # writes grades.csv, cells.csv, report.txt and feedback/ to OUT. More options
-# (python -m course_utils.grading grade --help), e.g. GRADE_ARGS="--workers 4".
+# (python -m course_grader grade --help), e.g. GRADE_ARGS="--workers 4".
 SUBMISSIONS ?=
 OUT ?= build/grades
 GRADE_ARGS ?=
@@ -88,8 +88,8 @@ GRADE_ARGS ?=
 .PHONY: assignments grade
 
 assignments: $(STAMP)
-	$(BIN)/python -m course_utils.grading generate
+	$(BIN)/python -m course_grader generate
 
 grade: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [OUT=folder]"; exit 2; }
-	$(BIN)/python -m course_utils.grading grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_ARGS)
+	$(BIN)/python -m course_grader grade "$(SUBMISSIONS)" --out "$(OUT)" $(GRADE_ARGS)

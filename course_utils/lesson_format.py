@@ -2,7 +2,7 @@
 
 ``tools/notebooks.py`` (executing and checking the pairs), the book's Sphinx
 extension (``book/_ext/course_book.py``) and the grader
-(``course_utils.grading.course``) all ask this module the same questions:
+(``course_grader.course``) all ask this module the same questions:
 
 * **What is a lesson file?** A Jupytext percent source (:func:`is_jupytext_source`):
   a ``.py`` whose header names ``jupytext`` and whose cells start with ``# %%``.

@@ -33,7 +33,8 @@ def conda_pip_requirements() -> list[str]:
 
 def test_environment_yml_lists_exactly_the_pyproject_dependencies():
     project = pyproject()["project"]
-    wanted = {canonical(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    wanted = {canonical(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+              + project["optional-dependencies"]["grade"]}
     listed = {canonical(r) for r in conda_pip_requirements()}
     assert listed - wanted == set(), "in environment.yml but not in pyproject.toml"
     assert wanted - listed == set(), "in pyproject.toml but not in environment.yml"

@@ -27,7 +27,9 @@ import nbformat
 import pytest
 
 from grading_fixtures import postgres
-from grading_fixtures.submissions import BUILDERS, CASES, FILE, NAME, snoop, snoop_result, write_submission
+from grading_fixtures.submissions import (
+    ATTACKS, BUILDERS, CASES, FILE, NAME, attack, snoop, snoop_result, write_submission,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -37,7 +39,23 @@ LESSONS = [
     "04_mnist_tensorflow", "05_mnist_pytorch", "06_tensorflow_vs_pytorch",
     "07_scaling_laws",
 ]
-HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "_hidden_l", "tiny and huge values")
+HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "judges/01_activation_functions", "_course_judged_cell")
+SECRET = "test-class-secret-" + "5f" * 16
+OTHER_SECRET = "another-class-secret-" + "a7" * 16
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _class_secret():
+    """The hidden tests draw their cases from the class secret, set here as an instructor would."""
+    from course_grader.secret import SECRET_VARIABLE
+
+    old = os.environ.get(SECRET_VARIABLE)
+    os.environ[SECRET_VARIABLE] = SECRET
+    yield
+    if old is None:
+        os.environ.pop(SECRET_VARIABLE, None)
+    else:
+        os.environ[SECRET_VARIABLE] = old
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -55,7 +73,7 @@ def sandbox_works():
     ordinary user whose system forbids user namespaces gets these tests skipped, with the reason."""
     import shutil
 
-    from course_utils.grading.sandbox import SandboxUnavailable, cleanup, prepare, workspace
+    from course_grader.sandbox import SandboxUnavailable, cleanup, prepare, workspace
 
     ws = workspace()
     try:
@@ -71,8 +89,8 @@ def sandbox_works():
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory, _venv_on_path):
-    from course_utils.grading import course
-    from course_utils.grading.settings import load
+    from course_grader import course
+    from course_grader.settings import load
 
     base = load(ROOT / "assignments" / "grading.toml")
     chosen = base.with_options(course_dir=tmp_path_factory.mktemp("course") / "course", workers=2, timeout=90,
@@ -115,11 +133,13 @@ def test_sources_keep_nbgrader_metadata_when_saved_from_jupyterlab(tmp_path):
         assert path.read_text(encoding="utf-8") == before, f"{path.name} changes when saved from JupyterLab"
         nb = jupytext.reads(before, fmt="py:percent")
         assert sum("nbgrader" in c.metadata for c in nb.cells) >= 15
-    assert sorted(p.suffix for p in (tmp_path / "assignments" / "source").iterdir()) == [".py"] * 6
+    folder = tmp_path / "assignments" / "source"
+    assert sorted(p.suffix for p in folder.iterdir() if p.is_file()) == [".py"] * 6
+    assert {p.suffix for p in (folder / "judges").iterdir()} <= {".py"}  # the grader's tests, no notebooks
 
 
 def test_student_versions_hold_no_solutions_hidden_tests_or_jupytext(settings):
-    from course_utils.grading.course import check_student_version
+    from course_grader.course import check_student_version
 
     release = settings.course_dir / "release"
     assert sorted(p.name for p in release.iterdir()) == LESSONS
@@ -136,7 +156,7 @@ def test_student_versions_hold_no_solutions_hidden_tests_or_jupytext(settings):
 
 
 def test_every_assignment_has_three_code_questions_and_a_written_one(settings):
-    from course_utils.grading.course import load_spec
+    from course_grader.course import load_spec
 
     for name in LESSONS:
         spec = load_spec(settings, name)
@@ -152,8 +172,8 @@ def test_every_assignment_has_three_code_questions_and_a_written_one(settings):
 
 @pytest.fixture(scope="module")
 def run_a(settings, tmp_path_factory, sandbox_works):
-    from course_utils.grading import course
-    from course_utils.grading.pipeline import grade
+    from course_grader import course
+    from course_grader.pipeline import grade
 
     subs = tmp_path_factory.mktemp("submissions-a")
     for name in LESSONS:
@@ -182,8 +202,8 @@ def test_written_answers_graded_by_hand_reach_the_export_and_the_feedback(run_a,
     """A grader enters a score for the written answer (as nbgrader's formgrader does); export and feedback follow."""
     from nbgrader.api import Gradebook
 
-    from course_utils.grading.feedback import render
-    from course_utils.grading.gradebook import export
+    from course_grader.feedback import render
+    from course_grader.gradebook import export
 
     with Gradebook(settings.gradebook_url) as gb:
         grade = gb.find_grade("L2-q4-written", "02_cross_entropy", "02_cross_entropy", "model-student")
@@ -203,7 +223,7 @@ def test_written_answers_graded_by_hand_reach_the_export_and_the_feedback(run_a,
 @pytest.fixture(scope="module")
 def hostile(settings, tmp_path_factory):
     """Lesson 1's cases, plus another lesson's notebook, a wrong folder and stray files."""
-    from course_utils.grading import course
+    from course_grader import course
 
     sol = course.solution_version(settings, NAME)
     empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
@@ -223,8 +243,8 @@ def hostile(settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run_b(settings, hostile, tmp_path_factory, sandbox_works):
-    from course_utils.grading.intake import tree_digests
-    from course_utils.grading.pipeline import grade
+    from course_grader.intake import tree_digests
+    from course_grader.pipeline import grade
 
     before = tree_digests(hostile)
     short = replace(settings, timeout=10, workers=2)
@@ -286,7 +306,7 @@ def test_feedback_does_not_reveal_hidden_tests(run_b):
 
 
 def test_grading_again_with_one_worker_gives_the_same_grades(run_b, settings, hostile, tmp_path):
-    from course_utils.grading.pipeline import grade
+    from course_grader.pipeline import grade
 
     again = grade(replace(settings, timeout=10, workers=1), hostile, tmp_path / "out", log=lambda *_: None)
     assert again.workers == 1 and run_b.workers == 2
@@ -296,7 +316,7 @@ def test_grading_again_with_one_worker_gives_the_same_grades(run_b, settings, ho
 
 def test_export_command_writes_the_same_csv(run_b, settings, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "course_utils.grading", "export", "--course-dir", str(settings.course_dir),
+        [sys.executable, "-m", "course_grader", "export", "--course-dir", str(settings.course_dir),
          "--out", str(tmp_path)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
@@ -308,8 +328,8 @@ def test_export_command_writes_the_same_csv(run_b, settings, tmp_path):
 
 def test_without_the_sandbox_the_snoop_does_find_the_hidden_tests(settings, tmp_path):
     """A control: the snooping submission is able to find what the sandbox hides."""
-    from course_utils.grading import course
-    from course_utils.grading.pipeline import grade
+    from course_grader import course
+    from course_grader.pipeline import grade
 
     sol = course.solution_version(settings, NAME)
     empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
@@ -318,6 +338,266 @@ def test_without_the_sandbox_the_snoop_does_find_the_hidden_tests(settings, tmp_
     result = snoop_result(settings.course_dir / "autograded" / "snoop-control" / NAME / FILE)
     kinds = {kind for kind, _ in result["found"]}
     assert "hidden test" in kinds or "readable folder" in kinds, result
+
+
+# --- judged outside the kernel --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def attack_runs(settings, tmp_path_factory, sandbox_works):
+    """Every attack graded twice: judged by the grader, and judged inside the kernel (the old design)."""
+    from course_grader import course
+    from course_grader.pipeline import grade
+
+    sol = course.solution_version(settings, NAME)
+    empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
+    subs = tmp_path_factory.mktemp("submissions-attacks")
+    for name in ATTACKS:
+        write_submission(subs / name.replace("_", "-") / NAME, attack(name)(sol, empty))
+    runs = {}
+    for mode in ("grader", "kernel"):
+        chosen = replace(settings, judge=mode, workers=2, timeout=30,
+                         course_dir=_course_copy(settings, tmp_path_factory.mktemp(f"course-{mode}")))
+        runs[mode] = _grades(grade(chosen, subs, tmp_path_factory.mktemp(f"out-{mode}"), log=lambda *_: None)
+                             .grades_csv)
+    return runs
+
+
+def _course_copy(settings, folder: Path) -> Path:
+    import shutil
+
+    target = folder / "course"
+    shutil.copytree(settings.course_dir / "source", target / "source")
+    shutil.copytree(settings.course_dir / "release", target / "release")
+    shutil.copy2(settings.course_dir / "gradebook.db", target / "gradebook.db")
+    return target
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attacks_score_only_what_they_solved(attack_runs, name):
+    """Judged by the grader, an attack scores only the questions it really solved; judged in the
+    kernel, the same notebook takes points it never earned (so the attack is real)."""
+    judged_here, judged_in_kernel = ATTACKS[name]
+    row = attack_runs["grader"][(name.replace("_", "-"), NAME)]
+    assert row["status"] == "graded", row
+    assert float(row["autograded_score"]) == judged_here, row
+    old = attack_runs["kernel"][(name.replace("_", "-"), NAME)]
+    assert float(old["autograded_score"]) == judged_in_kernel, old
+    assert judged_in_kernel > judged_here
+
+
+def test_cases_depend_on_the_secret_and_the_student():
+    from course_grader import judge
+
+    tests = judge.load_tests(ROOT / "assignments" / "source", NAME)
+    hidden = [g for g, test in tests.items() if test.hidden]
+    assert hidden == ["L1-q1-hidden", "L1-q2-hidden", "L1-q3-hidden"]
+    for grade_id in hidden:
+        draw = lambda secret, student: judge.encode(  # noqa: E731
+            judge.draw_cases(tests[grade_id], secret.encode(), NAME, grade_id, student))
+        assert draw(SECRET, "ann") == draw(SECRET, "ann")  # deterministic
+        assert draw(SECRET, "ann") != draw(OTHER_SECRET, "ann")
+        assert draw(SECRET, "ann") != draw(SECRET, "bob")
+
+
+@pytest.mark.parametrize("name", ["01_activation_functions", "02_cross_entropy", "03_training_steps"])
+def test_judges_accept_the_model_answers_and_refuse_wrong_ones(name):
+    """Every judged cell passes the source's model answer and fails zeros, decided in this process."""
+    import numpy as np
+
+    from course_grader import judge
+
+    tests = judge.load_tests(ROOT / "assignments" / "source", name)
+    namespace = {"np": np}
+    for cell in (ROOT / "assignments" / "source" / f"{name}.py").read_text().split("# %%"):
+        if '"solution": true' in cell and "def " in cell:
+            exec(cell.split("\n", 1)[1], namespace)  # noqa: S102 - the course's own model answers
+    assert len(tests) == 6
+
+    def handed(values):
+        return [{"output_type": "display_data", "data": {judge.MIME: {"results": values}}}]
+
+    for grade_id, test in tests.items():
+        cases = judge.draw_cases(test, SECRET.encode(), name, grade_id, "ann")
+        expected = [test.reference(*c) if test.reference else None for c in cases]
+        good = [{"value": judge.encode(namespace[test.answer](*c))} for c in cases]
+        verdict = judge.judge_outputs(handed(good), test, cases, expected)
+        assert verdict.passed, (grade_id, verdict.problems)
+        zeros = [{"value": judge.encode(np.zeros(2))} for _ in cases]
+        assert not judge.judge_outputs(handed(zeros), test, cases, expected).passed, grade_id
+        assert not judge.judge_outputs([], test, cases, expected).passed, grade_id  # nothing handed back
+
+
+def _hard_coded(settings, secret: str, student: str):
+    """A submission whose answers are a table of the expected values of one secret's cases."""
+    import numpy as np
+
+    from course_grader import course, judge
+
+    tests = judge.load_tests(settings.source, NAME)
+    nb = course.solution_version(settings, NAME)
+    for question, answer in (("q1", "relu_derivative"), ("q2", "sigmoid_derivative"), ("q3", "softmax")):
+        table = {}
+        for grade_id in (f"L1-{question}-public", f"L1-{question}-hidden"):
+            test = tests[grade_id]
+            for case in judge.draw_cases(test, secret.encode(), NAME, grade_id, student):
+                z = np.asarray(case[0])
+                table[(z.dtype.str, z.shape, z.tobytes().hex())] = np.asarray(test.reference(*case)).tolist()
+        source = (f"_TABLE_{question} = {table!r}\n\n"
+                  f"def {answer}(z):\n    z = np.asarray(z)\n"
+                  f"    return np.array(_TABLE_{question}.get((z.dtype.str, z.shape, z.tobytes().hex()), "
+                  f"np.zeros(z.shape).tolist()))\n")
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id") == f"L1-{question}-answer":
+                cell.source = source
+    return nb
+
+
+def test_answers_hard_coded_for_one_secret_fail_under_another(settings, tmp_path, sandbox_works):
+    from course_grader.pipeline import grade
+    from course_grader.secret import SECRET_VARIABLE
+
+    nb = _hard_coded(settings, SECRET, "hard-coded")
+    write_submission(tmp_path / "subs" / "hard-coded" / NAME, {FILE: nbformat.writes(nb).encode()})
+    scores = {}
+    for secret in (SECRET, OTHER_SECRET):
+        os.environ[SECRET_VARIABLE] = secret
+        try:
+            chosen = replace(settings, workers=1, course_dir=_course_copy(settings, tmp_path / secret[:5]))
+            run = grade(chosen, tmp_path / "subs", tmp_path / f"out-{secret[:5]}", log=lambda *_: None)
+        finally:
+            os.environ[SECRET_VARIABLE] = SECRET
+        scores[secret] = run.row("hard-coded", NAME)["autograded_score"]
+    assert scores == {SECRET: "9", OTHER_SECRET: "3"}  # the public cases are fixed, the hidden ones are not
+
+
+def test_grading_refuses_to_start_without_a_secret(settings, tmp_path):
+    from course_grader.pipeline import grade
+    from course_grader.secret import SECRET_VARIABLE, SecretError
+
+    (tmp_path / "subs").mkdir()
+    os.environ.pop(SECRET_VARIABLE)
+    try:
+        with pytest.raises(SecretError, match="no class secret"):
+            grade(settings, tmp_path / "subs", tmp_path / "out", log=lambda *_: None)
+        repo = tmp_path / "repo"
+        (repo / ".git").mkdir(parents=True)
+        (repo / "source").mkdir()
+        (repo / "secret.txt").write_text(OTHER_SECRET)
+        (repo / "secret.txt").chmod(0o600)
+        with pytest.raises(SecretError, match="inside the git repository"):
+            replace(settings, source=repo / "source", secret_file=str(repo / "secret.txt")).secret()
+    finally:
+        os.environ[SECRET_VARIABLE] = SECRET
+    outside = tmp_path / "class-secret"
+    outside.write_text(OTHER_SECRET + "\n")
+    outside.chmod(0o644)
+    os.environ.pop(SECRET_VARIABLE)
+    try:
+        with pytest.raises(SecretError, match="chmod 600"):
+            replace(settings, secret_file=str(outside)).secret()
+        outside.chmod(0o600)
+        assert replace(settings, secret_file=str(outside)).secret() == OTHER_SECRET.encode()
+    finally:
+        os.environ[SECRET_VARIABLE] = SECRET
+
+
+# --- limits and hygiene ------------------------------------------------------------------------------
+
+TWIN_NFC, TWIN_NFD = "jos\u00e9", "jose\u0301"
+CHINESE_ID = "\u738b\u82b3-2025"  # a Chinese name and a year
+
+
+@pytest.fixture(scope="module")
+def limits_run(settings, tmp_path_factory, sandbox_works):
+    from course_grader import course
+    from course_grader.pipeline import grade
+    from grading_fixtures import submissions as fx
+
+    sol = course.solution_version(settings, NAME)
+    empty = nbformat.read(settings.course_dir / "release" / NAME / FILE, as_version=4)
+    subs = tmp_path_factory.mktemp("submissions-limits")
+    for name in ("memory_hog", "process_hog", "output_flood", "nbformat3"):
+        write_submission(subs / name.replace("_", "-") / NAME, getattr(fx, name)(sol, empty))
+    solution = {FILE: nbformat.writes(sol).encode()}
+    for student in (CHINESE_ID, TWIN_NFC, TWIN_NFD, "bell\u0007"):
+        write_submission(subs / student / NAME, solution)
+    (subs / "symlink-notebook" / NAME).mkdir(parents=True)
+    (subs / "symlink-notebook" / NAME / FILE).symlink_to(settings.course_dir / "source" / NAME / FILE)
+    write_submission(subs / "symlink-inside" / NAME, solution)
+    (subs / "symlink-inside" / NAME / "data").symlink_to("/etc")
+    (subs / "oversized" / NAME).mkdir(parents=True)
+    with (subs / "oversized" / NAME / FILE).open("wb") as fh:
+        fh.truncate(21 * 2**20)  # 21 MB of zero bytes: refused before anything reads it
+    chosen = replace(settings, max_processes=64, timeout=180,
+                     course_dir=_course_copy(settings, tmp_path_factory.mktemp("course-limits")))
+    out = tmp_path_factory.mktemp("out-limits")
+    run = grade(chosen, subs, out, log=lambda *_: None)
+    return run, chosen, out
+
+
+def test_memory_and_process_limits_stop_the_cell_and_score_the_rest(limits_run):
+    run, _, _ = limits_run
+    grades = _grades(run.grades_csv)
+    memory = grades[("memory-hog", NAME)]
+    assert memory["status"] == "graded" and memory["autograded_score"] == "6", memory
+    assert "stopped: memory limit of 4 GB exceeded in cell" in memory["notes"], memory
+    processes = grades[("process-hog", NAME)]
+    assert processes["status"] == "graded" and processes["autograded_score"] == "6", processes
+    assert "stopped: process limit of 64 exceeded in cell" in processes["notes"], processes
+
+
+def test_output_is_capped_per_cell_and_per_notebook(limits_run):
+    run, chosen, out = limits_run
+    assert _grades(run.grades_csv)[("output-flood", NAME)]["autograded_score"] == "9"
+    graded = chosen.course_dir / "autograded" / "output-flood" / NAME / FILE
+    text = graded.read_text(encoding="utf-8")
+    assert graded.stat().st_size < 2 * 2**20, graded.stat().st_size  # 9.5 MB were printed
+    assert "[output truncated: this cell printed more than 256 kB" in text
+    assert "[output truncated: the notebook printed more than 1024 kB" in text
+    page = out / "feedback" / "output-flood" / NAME / f"{NAME}.html"
+    assert page.stat().st_size < 3 * 2**20 and "output truncated" in page.read_text(encoding="utf-8")
+
+
+def test_intake_refuses_links_huge_files_and_unusable_ids(limits_run):
+    run, _, _ = limits_run
+    grades = _grades(run.grades_csv)
+    for student in ("symlink-notebook", "symlink-inside"):
+        row = grades[(student, "(none)")]
+        assert row["status"] == "ungradable" and "symbolic link" in row["reason"], row
+    big = grades[("oversized", NAME)]
+    assert big["status"] == "ungradable" and "more than the limit of 20 MB" in big["reason"], big
+    for student in (TWIN_NFC, TWIN_NFD):
+        import unicodedata
+
+        row = grades[(unicodedata.normalize("NFC", student), "(none)")]
+        assert "only by Unicode normalisation" in row["reason"], row
+    bell = [r for (s, _), r in grades.items() if s.startswith("bell")]
+    assert bell and "control or format character U+0007" in bell[0]["reason"], bell
+
+
+def test_unicode_ids_and_nbformat3_notebooks_are_graded(limits_run):
+    run, _, _ = limits_run
+    grades = _grades(run.grades_csv)
+    assert grades[(CHINESE_ID, NAME)]["autograded_score"] == "9", grades.get((CHINESE_ID, NAME))
+    assert grades[("nbformat3", NAME)]["autograded_score"] == "9", grades[("nbformat3", NAME)]
+
+
+def test_without_the_limits_the_hogs_run_unchecked(settings, tmp_path, sandbox_works):
+    """A control: the memory hog passes and the flood is kept whole when the limits are lifted."""
+    from course_grader import course
+    from course_grader.pipeline import grade
+    from grading_fixtures import submissions as fx
+
+    sol = course.solution_version(settings, NAME)
+    for name in ("memory_hog", "output_flood"):
+        write_submission(tmp_path / "subs" / name / NAME, getattr(fx, name)(sol, None))
+    chosen = replace(settings, memory_limit_mb=10**6, cell_output_kb=10**6, notebook_output_kb=10**6, timeout=180,
+                     course_dir=_course_copy(settings, tmp_path / "course"))
+    run = grade(chosen, tmp_path / "subs", tmp_path / "out", feedback=False, log=lambda *_: None)
+    assert run.row("memory_hog", NAME)["autograded_score"] == "9"
+    graded = chosen.course_dir / "autograded" / "output_flood" / NAME / FILE
+    assert graded.stat().st_size > 8 * 2**20
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------------
@@ -337,12 +617,12 @@ def test_postgresql_gradebook_through_the_command_line(pg_server, settings, tmp_
     """generate, grade and export with the gradebook on a real PostgreSQL server (address in the environment)."""
     import sqlalchemy
 
-    from course_utils.grading import course
-    from course_utils.grading.settings import normalize_db_url
+    from course_grader import course
+    from course_grader.settings import normalize_db_url
 
     course_dir = tmp_path / "course"
     env = dict(os.environ, COURSE_GRADING_DB_URL=pg_server.url)
-    cli = [sys.executable, "-m", "course_utils.grading"]
+    cli = [sys.executable, "-m", "course_grader"]
     done = subprocess.run([*cli, "generate", "--course-dir", str(course_dir), "--only", NAME],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -376,12 +656,77 @@ def test_postgresql_gradebook_through_the_command_line(pg_server, settings, tmp_
     assert statuses == {"blank": "graded", "os-exit": "ungradable", "snoop": "graded", "solution": "graded"}
 
 
+def test_two_shards_on_one_postgresql_equal_one_run_and_a_dead_shard_can_rerun(
+        pg_server, settings, tmp_path, sandbox_works):
+    """`grade --shard i/2` in separate processes into one gradebook; shard 1 is killed mid-run and run
+    again. The exported grades equal those of one single run, with no duplicate or missing rows."""
+    import signal
+    import time
+
+    import sqlalchemy
+
+    from course_grader import course
+    from course_grader.pipeline import shard_of
+    from course_grader.settings import normalize_db_url
+
+    single_url, shards_url = pg_server.create_database("single"), pg_server.create_database("sharded")
+    cli = [sys.executable, "-m", "course_grader"]
+    sol = course.solution_version(settings, NAME)
+    half = course.solution_version(settings, NAME, answered={"L1-q1-answer"})
+    students = [f"s{i:02d}" for i in range(8)]
+    for i, student in enumerate(students):
+        write_submission(tmp_path / "subs" / student / NAME, {FILE: nbformat.writes((sol, half)[i % 2]).encode()})
+    assert {shard_of(s, 2) for s in students} == {1, 2}
+
+    def run(url: str, *args: str, **kw):
+        env = dict(os.environ, COURSE_GRADING_DB_URL=url)
+        return subprocess.Popen([*cli, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                cwd=ROOT, env=env, **kw)
+
+    for url, name in ((single_url, "single"), (shards_url, "sharded")):
+        done = run(url, "generate", "--course-dir", str(tmp_path / name), "--only", NAME)
+        assert done.wait(600) == 0, done.stdout.read()
+    common = ["--timeout", "60", "--workers", "1"]
+    single = run(single_url, "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out-single"),
+                 "--course-dir", str(tmp_path / "single"), *common)
+    assert single.wait(900) == 0, single.stdout.read()
+
+    engine = sqlalchemy.create_engine(normalize_db_url(shards_url))
+    count = "SELECT COUNT(*) FROM submitted_assignment"
+    first = run(shards_url, "grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out-1"), "--course-dir",
+                str(tmp_path / "sharded"), "--shard", "1/2", *common, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and first.poll() is None:  # kill it once it has graded one
+        try:
+            with engine.connect() as conn:
+                if conn.execute(sqlalchemy.text(count)).scalar() >= 1:
+                    break
+        except sqlalchemy.exc.ProgrammingError:  # the tables do not exist yet
+            pass
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(60)
+    procs = [run(shards_url, "grade", str(tmp_path / "subs"), "--out", str(tmp_path / f"out-{i}"),
+                 "--course-dir", str(tmp_path / "sharded"), "--shard", f"{i}/2", *common) for i in (1, 2)]
+    for proc in procs:
+        assert proc.wait(900) == 0, proc.stdout.read()
+    exported = run(shards_url, "export", "--course-dir", str(tmp_path / "sharded"), "--out", str(tmp_path / "merged"))
+    assert exported.wait(300) == 0, exported.stdout.read()
+    merged = (tmp_path / "merged" / "grades.csv").read_text()
+    assert merged == (tmp_path / "out-single" / "grades.csv").read_text()
+    assert len(_grades(tmp_path / "merged" / "grades.csv")) == len(students)
+    with engine.connect() as conn:
+        assert conn.execute(sqlalchemy.text(count)).scalar() == len(students)
+        assert conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM course_utils_grading")).scalar() == len(students)
+    engine.dispose()
+
+
 # --- packaging -------------------------------------------------------------------------------------
 
 
 def test_course_utils_does_not_load_nbgrader_or_frameworks():
     code = (
-        "import sys, course_utils, course_utils.selfcheck, course_utils.grading\n"
+        "import sys, course_utils, course_utils.selfcheck, course_grader\n"
         "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7\n"
         "heavy = sorted(m for m in ('nbgrader', 'tensorflow', 'torch', 'keras', 'jupytext') if m in sys.modules)\n"
         "print(heavy)\n"
@@ -392,7 +737,7 @@ def test_course_utils_does_not_load_nbgrader_or_frameworks():
 
 
 def test_grading_settings_file_is_valid():
-    from course_utils.grading.settings import load
+    from course_grader.settings import load
 
     settings = load(ROOT / "assignments" / "grading.toml")
     assert settings.source == ROOT / "assignments" / "source"

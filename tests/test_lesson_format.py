@@ -109,7 +109,7 @@ def test_every_tool_uses_the_same_definitions():
         import course_book
     finally:
         sys.path.remove(str(ROOT / "book" / "_ext"))
-    from course_utils.grading import course
+    from course_grader import course
 
     assert tools.stable_cell_id is course.stable_cell_id is fmt.stable_cell_id
     assert tools.jupytext_sources is course.jupytext_sources is fmt.jupytext_sources

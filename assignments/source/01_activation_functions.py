@@ -66,22 +66,8 @@ public_checks.q1.assert_passes(relu_derivative)
 # %% nbgrader={"grade": true, "grade_id": "L1-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l1_q1():
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    z = np.array([[-3.0, -1e-12, 0.0], [1e-12, 2.5, 1e6]])
-    got = relu_derivative(z)
-    assert_close(got, [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]], name="relu_derivative on tiny and huge values")
-    z = np.random.default_rng(11).normal(size=(2, 3, 4))
-    got = relu_derivative(z)
-    assert_close(got, (z > 0).astype(float), name="relu_derivative on a 2 x 3 x 4 input")
-    z = np.linspace(-2, 2, 9, dtype=np.float32)
-    got = relu_derivative(z)
-    assert_close(got, (z > 0).astype(float), name="relu_derivative on float32 input")
-
-
-_hidden_l1_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/01_activation_functions.py, L1-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L1-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -115,33 +101,8 @@ public_checks.q2.assert_passes(sigmoid_derivative)
 # %% nbgrader={"grade": true, "grade_id": "L1-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l1_q2():
-    import math
-    import warnings
-
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    def reference(values):
-        out = []
-        for v in np.ravel(values):
-            s = 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
-            out.append(s * (1.0 - s))
-        return np.array(out).reshape(np.shape(values))
-
-    z = np.linspace(-40.0, 40.0, 81).reshape(9, 9)
-    with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        got = sigmoid_derivative(z)
-        got_extreme = sigmoid_derivative(np.array([-1e300, -745.0, 745.0, 1e300]))
-    assert_close(got, reference(z), name="sigmoid_derivative on [-40, 40]", rtol=1e-9, atol=1e-15)
-    assert_close(got_extreme, [0.0, 0.0, 0.0, 0.0], name="sigmoid_derivative at +-745 and +-1e300", atol=1e-300)
-    z = np.array([-3.0, 0.5, 7.0], dtype=np.float32)
-    got = sigmoid_derivative(z)
-    assert_close(got, reference(z.astype(np.float64)), name="sigmoid_derivative on float32 input", rtol=1e-5)
-
-
-_hidden_l1_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/01_activation_functions.py, L1-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L1-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -174,27 +135,8 @@ public_checks.q3.assert_passes(softmax)
 # %% nbgrader={"grade": true, "grade_id": "L1-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l1_q3():
-    import warnings
-
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    z = np.random.default_rng(13).normal(scale=5.0, size=(3, 4, 5))
-    with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        got = softmax(z)
-        got_shifted = softmax(z + 900.0)
-        got_negative = softmax(np.array([-1000.0, -1001.0, -2000.0]))
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    expected = e / e.sum(axis=-1, keepdims=True)
-    assert_close(got, expected, name="softmax of a 3 x 4 x 5 input, along the last axis", rtol=1e-9)
-    assert_close(got_shifted, expected, name="softmax after adding 900 to every logit", rtol=1e-9)
-    e = np.exp([0.0, -1.0, -1000.0])
-    assert_close(got_negative, e / e.sum(), name="softmax of very negative logits", rtol=1e-9)
-
-
-_hidden_l1_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/01_activation_functions.py, L1-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L1-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -68,24 +68,8 @@ public_checks.q1.assert_passes(logsumexp)
 # %% nbgrader={"grade": true, "grade_id": "L2-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l2_q1():
-    import warnings
-
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    z = np.random.default_rng(21).normal(scale=3.0, size=(4, 3, 6))
-    with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        got = logsumexp(z)
-        got_big = logsumexp(np.array([[710.0, 0.0], [-800.0, -800.0]]))
-    assert_close(got, np.log(np.exp(z).sum(axis=-1)), name="logsumexp of a 4 x 3 x 6 input", rtol=1e-10)
-    assert_close(got_big, [710.0, -800.0 + np.log(2.0)], name="logsumexp([[710, 0], [-800, -800]])", rtol=1e-12)
-    got = logsumexp(np.array([5.0]))
-    assert_close(got, 5.0, name="logsumexp of a single logit")
-
-
-_hidden_l2_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/02_cross_entropy.py, L2-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L2-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -119,31 +103,8 @@ public_checks.q2.assert_passes(cross_entropy_from_logits)
 # %% nbgrader={"grade": true, "grade_id": "L2-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l2_q2():
-    import warnings
-
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    rng = np.random.default_rng(22)
-    logits = rng.normal(scale=4.0, size=(16, 10))
-    labels = rng.integers(0, 10, size=16)
-    with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        got = cross_entropy_from_logits(logits, labels)
-        got_big = cross_entropy_from_logits(logits * 300.0, labels)
-    def reference(z, y):
-        m = z.max(axis=1, keepdims=True)
-        log_p = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
-        return -log_p[np.arange(len(y)), y].mean()
-    assert_close(got, reference(logits, labels), name="cross-entropy of 16 examples", rtol=1e-10)
-    assert_close(got_big, reference(logits * 300.0, labels), name="cross-entropy with logits of size ~1000",
-                 rtol=1e-10)
-    got = cross_entropy_from_logits(np.array([[0.0, 0.0]]), np.array([1]))
-    assert_close(got, np.log(2.0), name="one example, two classes")
-
-
-_hidden_l2_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/02_cross_entropy.py, L2-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L2-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -176,30 +137,8 @@ public_checks.q3.assert_passes(binary_cross_entropy_with_logits)
 # %% nbgrader={"grade": true, "grade_id": "L2-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l2_q3():
-    import math
-    import warnings
-
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    rng = np.random.default_rng(23)
-    x = rng.normal(scale=6.0, size=(5, 7))
-    t = (rng.random(size=(5, 7)) < 0.5).astype(float)
-    with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        got = binary_cross_entropy_with_logits(x, t)
-        got_extreme = binary_cross_entropy_with_logits(np.array([800.0, -800.0]), np.array([0.0, 1.0]))
-    per_item = [
-        (-math.log1p(math.exp(-v)) if v >= 0 else v - math.log1p(math.exp(v))) * ti
-        + (-v - math.log1p(math.exp(-v)) if v >= 0 else -math.log1p(math.exp(v))) * (1 - ti)
-        for v, ti in zip(x.ravel(), t.ravel())
-    ]
-    assert_close(got, -np.mean(per_item), name="binary cross-entropy of a 5 x 7 batch", rtol=1e-10)
-    assert_close(got_extreme, 800.0, name="confidently wrong logits of size 800", rtol=1e-12)
-
-
-_hidden_l2_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/02_cross_entropy.py, L2-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L2-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -71,24 +71,8 @@ public_checks.q1.assert_passes(init_params)
 # %% nbgrader={"grade": true, "grade_id": "L3-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l3_q1():
-    import numpy as np
-    from course_utils.selfcheck import CheckFailure, assert_close, to_numpy
-
-    params = init_params(1000, 50, 40, seed=3)
-    w1, w2 = to_numpy(params["W1"], "W1"), to_numpy(params["W2"], "W2")
-    if w1.shape != (1000, 50) or w2.shape != (50, 40):
-        raise CheckFailure(f"wrong shapes {w1.shape}, {w2.shape}")
-    for w, fan_in in ((w1, 1000), (w2, 50)):
-        if not 0.93 * np.sqrt(2 / fan_in) < w.std() < 1.07 * np.sqrt(2 / fan_in):
-            raise CheckFailure(f"standard deviation {w.std():.4f} for fan-in {fan_in}")
-    assert_close(params["b1"], np.zeros(50), name="b1")
-    assert_close(params["b2"], np.zeros(40), name="b2")
-    again = init_params(1000, 50, 40, seed=3)
-    assert_close(again["W2"], w2, name="W2 with the same seed", rtol=0, atol=0)
-
-
-_hidden_l3_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/03_training_steps.py, L3-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L3-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -118,22 +102,8 @@ public_checks.q2.assert_passes(forward)
 # %% nbgrader={"grade": true, "grade_id": "L3-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l3_q2():
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    rng = np.random.default_rng(32)
-    params = {"W1": rng.normal(size=(6, 5)), "b1": rng.normal(size=5), "W2": rng.normal(size=(5, 4)),
-              "b2": rng.normal(size=4)}
-    x = rng.normal(size=(7, 6))
-    got = forward(params, x)
-    h = np.maximum(0.0, x @ params["W1"] + params["b1"])
-    assert_close(got, h @ params["W2"] + params["b2"], name="forward on a 6-5-4 network", rtol=1e-10)
-    got = forward(params, x[:1])
-    assert_close(got, (h @ params["W2"] + params["b2"])[:1], name="forward on a batch of one", rtol=1e-10)
-
-
-_hidden_l3_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/03_training_steps.py, L3-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L3-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -179,44 +149,8 @@ public_checks.q3.assert_passes(training_step)
 # %% nbgrader={"grade": true, "grade_id": "L3-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l3_q3():
-    import numpy as np
-    from course_utils.selfcheck import CheckFailure, assert_close
-
-    rng = np.random.default_rng(33)
-    params = {"W1": rng.normal(size=(4, 6)), "b1": rng.normal(scale=0.1, size=6), "W2": rng.normal(size=(6, 3)),
-              "b2": rng.normal(scale=0.1, size=3)}
-    x, y = rng.normal(size=(9, 4)), rng.integers(0, 3, size=9)
-    lr = 0.01
-    new, loss = training_step({k: v.copy() for k, v in params.items()}, x, y, lr)
-
-    def loss_of(p):
-        h = np.maximum(0.0, x @ p["W1"] + p["b1"])
-        z = h @ p["W2"] + p["b2"]
-        z = z - z.max(axis=1, keepdims=True)
-        return -(z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[np.arange(len(y)), y].mean()
-
-    assert_close(loss, loss_of(params), name="the loss before the update", rtol=1e-9)
-    for key in params:  # central differences: the gradient the update must have used
-        grad = np.zeros_like(params[key])
-        for index in np.ndindex(params[key].shape):
-            up = {k: v.copy() for k, v in params.items()}
-            down = {k: v.copy() for k, v in params.items()}
-            up[key][index] += 1e-6
-            down[key][index] -= 1e-6
-            grad[index] = (loss_of(up) - loss_of(down)) / 2e-6
-        assert_close(new[key], params[key] - lr * grad, name=f"new {key} (compared with a numerical gradient)",
-                     rtol=1e-6, atol=1e-9)
-    p = params
-    losses = []
-    for _ in range(30):
-        p, value = training_step(p, x, y, 0.1)
-        losses.append(value)
-    if not losses[-1] < 0.7 * losses[0]:
-        raise CheckFailure("thirty steps did not lower the loss enough")
-
-
-_hidden_l3_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/03_training_steps.py, L3-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L3-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

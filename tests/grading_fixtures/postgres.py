@@ -73,6 +73,13 @@ class PostgresServer:
                       "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", statement)
         return self
 
+    def create_database(self, name: str) -> str:
+        """Create another database owned by ``grader``; return its address."""
+        self._run(str(self.bindir / "psql"), "-h", str(self.folder / "socket"), "-p", str(self.port), "-U",
+                  "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
+                  f"CREATE DATABASE {name} OWNER grader")
+        return self.url.rsplit("/", 1)[0] + f"/{name}"
+
     def stop(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop",
                   check=False)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,7 +174,7 @@ needles = {"hidden test": ("_hidden_" + "l1_q1").encode(), "hidden assertion": (
            "sqlite gradebook": b"SQLite format 3" + bytes(1)}
 found, checked, started = [], 0, time.monotonic()
 skip = {"/proc", "/sys", "/dev", "/usr", "/var/lib", "/var/cache", sys.prefix, sys.base_prefix,
-        os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)}
+        os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), GRADER_PREFIX}
 for dirpath, dirnames, filenames in os.walk("/", onerror=lambda e: None):
     if any(dirpath == s or dirpath.startswith(s.rstrip("/") + "/") for s in skip) or time.monotonic() - started > 5:
         dirnames[:] = []
@@ -247,6 +249,12 @@ print("SNOOP-RESULT " + json.dumps({"uid": os.getuid(), "checked": checked, "fou
 '''
 
 
+# The Python environment is visible to kernels on purpose (read-only). When it is a
+# symbolic link (a checkout sharing another's .venv), the kernel sees it under both
+# names, and its own sys.prefix names only one: the grader names the other.
+SNOOP = SNOOP.replace("GRADER_PREFIX", repr(os.path.realpath(sys.prefix)))
+
+
 def snoop(sol, blank):
     nb = copy.deepcopy(sol)
     nb.cells.insert(_index(nb, "L1-q1-public"), nbformat.v4.new_code_cell(SNOOP))
@@ -317,3 +325,182 @@ def snoop_result(notebook_path) -> dict:
             if "SNOOP-RESULT " in text:
                 return json.loads(text.split("SNOOP-RESULT ", 1)[1].strip().splitlines()[0])
     raise AssertionError(f"no SNOOP-RESULT in {notebook_path}")
+
+
+# --- attacks on the judging itself -----------------------------------------------------------------
+#
+# Each attack is a cell placed before the first answer, plus wrong answers (arrays
+# of zeros of the right shape) for the questions it does not solve. Judged in the
+# grader's process, each scores only what it solved; judged inside the kernel
+# (the old design, ``judge="kernel"``), each takes points it never earned.
+
+WRONG = {
+    "L1-q1-answer": "def relu_derivative(z):\n    return np.zeros(np.shape(z))\n",
+    "L1-q2-answer": "def sigmoid_derivative(z):\n    return np.zeros(np.shape(z))\n",
+    "L1-q3-answer": "def softmax(z):\n    return np.zeros(np.shape(z))\n",
+}
+
+ATTACK_CODE = {
+    # The issue's attack: the course's checking helpers become no-ops.
+    "patch_helpers": r'''
+import course_utils.selfcheck as _sc
+_sc.assert_close = lambda *a, **k: None
+_sc.Question.assert_passes = lambda self, answer: print("All public checks passed.")
+''',
+    # NumPy itself says that every pair of numbers is close.
+    "patch_numpy": r'''
+import numpy as _np
+_np.isclose = lambda a, b, **k: _np.ones(_np.broadcast(a, b).shape, dtype=bool)
+_np.testing.assert_allclose = lambda *a, **k: None
+''',
+    # Fake modules in sys.modules (and on their parent packages) for the helpers.
+    "patch_sys_modules": r'''
+import sys, types
+_fake = types.ModuleType("course_utils.selfcheck")
+_fake.assert_close = lambda *a, **k: None
+class _Q:
+    def assert_passes(self, answer):
+        print("All public checks passed.")
+    check = assert_passes
+_lesson = types.ModuleType("course_utils.exercises.lesson1")
+_lesson.q1 = _lesson.q2 = _lesson.q3 = _Q()
+sys.modules["course_utils.selfcheck"] = _fake
+sys.modules["course_utils.exercises.lesson1"] = _lesson
+import course_utils, course_utils.exercises
+course_utils.selfcheck = _fake
+course_utils.exercises.lesson1 = _lesson
+''',
+    # builtins.__import__ hands out forgiving helpers, whatever asks for them.
+    "patch_builtins": r'''
+import builtins, types
+_real_import = builtins.__import__
+_lenient = types.SimpleNamespace(assert_close=lambda *a, **k: None)
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    module = _real_import(name, globals, locals, fromlist, level)
+    if name == "course_utils.selfcheck":
+        return _lenient
+    return module
+builtins.__import__ = _import
+import course_utils.selfcheck as _sc
+_sc.Question.assert_passes = lambda self, answer: None
+''',
+    # The channel back: IPython runs every cell through this, and reports success.
+    "swallow_errors": r'''
+import types
+async def _run_code(self, code_obj, result=None, *, async_=False):
+    try:
+        exec(code_obj, self.user_global_ns, self.user_ns)
+    except Exception:
+        print("Tests passed.")
+    return False
+get_ipython().run_code = types.MethodType(_run_code, get_ipython())
+''',
+    # IPython runs `pass` instead of any test cell.
+    "skip_test_cells": r'''
+def _skip(lines):
+    text = "".join(lines)
+    return ["pass\n"] if ("_course_" in text or "checks." in text) else lines
+get_ipython().input_transformers_cleanup.append(_skip)
+''',
+    # The answers raise SystemExit, which the patched shell takes for a clean end of the cell.
+    "system_exit": r'''
+import types
+async def _run_code(self, code_obj, result=None, *, async_=False):
+    try:
+        exec(code_obj, self.user_global_ns, self.user_ns)
+    except SystemExit:
+        pass
+    except Exception as exc:
+        if result is not None:
+            result.error_in_exec = exc
+        self.showtraceback()
+        return True
+    return False
+get_ipython().run_code = types.MethodType(_run_code, get_ipython())
+''',
+    # Fake results: a partial-credit value, a verdict that looks real, and a forged
+    # hand-back in the grader's own format, before every test cell runs.
+    "fake_results": r'''
+from IPython.display import display as _display
+_MIME = "application/vnd.course-grader.results+json"
+def _forge(info):
+    if "_course_" in info.raw_cell or "checks." in info.raw_cell:
+        print("Tests: 3 of 3 cases correct (judged by the grader).")
+        get_ipython().displayhook(1)
+        _display({_MIME: {"results": [{"value": 0.0}] * 3}}, raw=True)
+get_ipython().events.register("pre_run_cell", _forge)
+''',
+}
+
+SYSTEM_EXIT_ANSWERS = {
+    "L1-q1-answer": "def relu_derivative(z):\n    raise SystemExit(0)\n",
+    "L1-q2-answer": "def sigmoid_derivative(z):\n    raise SystemExit(0)\n",
+    "L1-q3-answer": "def softmax(z):\n    raise SystemExit(0)\n",
+}
+
+#: attack -> (points judged by the grader, points judged inside the kernel); out of 9.
+#: patch_helpers answers question 2 correctly, so it keeps those 3 points.
+ATTACKS = {
+    "patch_helpers": (3, 9), "patch_numpy": (0, 9), "patch_sys_modules": (0, 9), "patch_builtins": (0, 9),
+    "swallow_errors": (0, 9), "skip_test_cells": (0, 9), "system_exit": (0, 9), "fake_results": (0, 6),
+}
+
+
+def attack(name):
+    def build(sol, blank):
+        nb = copy.deepcopy(sol)
+        answers = SYSTEM_EXIT_ANSWERS if name == "system_exit" else WRONG
+        for grade_id, source in answers.items():
+            if name == "patch_helpers" and grade_id == "L1-q2-answer":
+                continue  # solved honestly
+            _cell(nb, grade_id).source = source
+        nb.cells.insert(_index(nb, "L1-q1-answer"), nbformat.v4.new_code_cell(ATTACK_CODE[name].strip()))
+        return _files(nb)
+
+    return build
+
+
+# --- limits and hygiene ----------------------------------------------------------------------------
+
+# Reserves 12 GB (np.empty touches no page, so without a limit this costs the
+# machine nothing and the cell passes); under the 4 GB limit it fails at once.
+MEMORY_HOG = "import numpy as np\n_hog = np.empty(12 * 2**30 // 8)\n"
+# Starts far more processes than the limit allows (each sleeps, then ends).
+PROCESS_HOG = ("import subprocess\n_children = [subprocess.Popen(['sleep', '20']) for _ in range(300)]\n")
+# 8 MB of output in one cell, then 300 kB in each of five more cells.
+OUTPUT_FLOOD = "for _ in range(8):\n    print('y' * 2**20)\n"
+OUTPUT_SOME = "print('z' * 300 * 1024)\n"
+
+
+def memory_hog(sol, blank):
+    nb = copy.deepcopy(sol)
+    _cell(nb, "L1-q1-answer").source = MEMORY_HOG + _cell(nb, "L1-q1-answer").source
+    return _files(nb)
+
+
+def process_hog(sol, blank):
+    nb = copy.deepcopy(sol)
+    _cell(nb, "L1-q2-answer").source = PROCESS_HOG + _cell(nb, "L1-q2-answer").source
+    return _files(nb)
+
+
+def output_flood(sol, blank):
+    nb = copy.deepcopy(sol)
+    at = _index(nb, "L1-q1-answer")
+    for _ in range(5):
+        nb.cells.insert(at, nbformat.v4.new_code_cell(OUTPUT_SOME))
+    nb.cells.insert(at, nbformat.v4.new_code_cell(OUTPUT_FLOOD))
+    return _files(nb)
+
+
+def nbformat3(sol, blank):
+    """The solution saved as an nbformat-3 notebook (one worksheet)."""
+    old = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(cells=[])])
+    for cell in sol.cells:
+        if cell.cell_type == "code":
+            new = nbformat.v3.new_code_cell(input=cell.source)
+        else:
+            new = nbformat.v3.new_text_cell("markdown", source=cell.source)
+        new.metadata = copy.deepcopy(cell.metadata)
+        old.worksheets[0].cells.append(new)
+    return {FILE: nbformat.v3.writes_json(old).encode("utf-8")}

@@ -3,13 +3,13 @@
 Students' code runs in the grading kernel. It must not be able to read the
 hidden tests (in the assignment sources, the generated source notebooks, the
 gradebook and the repository's history) nor the gradebook. :func:`prepare`
-writes the configuration that :mod:`course_utils.grading._launch` reads when
+writes the configuration that :mod:`course_grader._launch` reads when
 it starts each kernel, after checking with a real probe kernel that the
 isolation works on this machine.
 
 The kernel sees only: the operating system's program folders (``/usr``,
 ``/etc``, ...), the Python installation and virtual environment, the
-``course_utils`` package, the data folder (``$COURSE_DATA_DIR``), each
+``course_utils`` package (never the grader's own package), the data folder (``$COURSE_DATA_DIR``), each
 read-only, and an empty private ``/tmp`` that is also its home folder.
 """
 
@@ -41,6 +41,11 @@ class SandboxUnavailable(RuntimeError):
     """Grading kernels cannot be isolated here; the message says what to do."""
 
 
+class SecretInsideVisibleFolder(SandboxUnavailable):
+    """A folder the kernel must read holds a secret: no sandbox mode can help, so
+    ``prepare`` stops at once instead of trying the next mode."""
+
+
 @dataclass
 class SandboxPlan:
     """Everything the launcher needs; written as JSON next to the grading workspace."""
@@ -54,6 +59,9 @@ class SandboxPlan:
     env: dict[str, str]
     scratch: str
     notes: list[str] = field(default_factory=list)
+    limits: dict[str, int] = field(default_factory=dict)
+    uid_base: int = 0
+    uid_count: int = 0
 
     def write(self, path: Path) -> Path:
         data = {
@@ -65,18 +73,24 @@ class SandboxPlan:
             "masks": self.masks,
             "env": self.env,
             "scratch": self.scratch,
+            "limits": self.limits,
+            "uid_base": self.uid_base,
+            "uid_count": self.uid_count,
         }
         path.write_text(json.dumps(data, indent=1), encoding="utf-8")
         os.chmod(path, 0o600)
         return path
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
+def inside(path: Path, folders: Path | list[Path]) -> bool:
+    """Whether ``path`` is one of ``folders`` or lies below one (lexically)."""
+    for folder in [folders] if isinstance(folders, Path) else folders:
+        try:
+            path.relative_to(folder)
+            return True
+        except ValueError:
+            continue
+    return False
 
 
 def _python_paths() -> list[Path]:
@@ -91,8 +105,13 @@ def _python_paths() -> list[Path]:
 
 
 def _package_dir() -> Path:
-    """The ``course_utils`` package itself (an editable install points into the repository)."""
-    return Path(__file__).resolve().parent.parent
+    """The learners' helper package ``course_utils`` (only it: the grader is a package of its own)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("course_utils")
+    if spec is None or not spec.submodule_search_locations:
+        raise SandboxUnavailable("the package course_utils cannot be found; grading kernels need it.")
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
 
 
 def _pth_paths() -> list[Path]:
@@ -125,13 +144,26 @@ def kernel_env(threads: int) -> dict[str, str]:
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
         env[name] = str(threads)
     env["TF_NUM_INTEROP_THREADS"] = "1"
+    # The kernel imports course_utils from the folder the grader uses (only that
+    # package is mounted there), before any editable-install finder.
+    env["PYTHONPATH"] = str(_package_dir().parent)
     data = os.environ.get("COURSE_DATA_DIR")
     if data:
         env["COURSE_DATA_DIR"] = str(Path(data).expanduser().resolve())
     return env
 
 
-def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody", threads: int = 1) -> SandboxPlan:
+#: Kernels of a root grader run as uid KERNEL_UID_BASE + (launcher pid mod KERNEL_UID_COUNT).
+KERNEL_UID_BASE, KERNEL_UID_COUNT = 200_000, 100_000
+
+
+def limits(memory_mb: int = 4096, processes: int = 512, cpu_seconds: int = 1800) -> dict[str, int]:
+    """The resource limits of each grading kernel, as the launcher reads them."""
+    return {"memory": int(memory_mb) * 2**20, "processes": int(processes), "cpu": int(cpu_seconds)}
+
+
+def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody", threads: int = 1,
+         kernel_limits: dict[str, int] | None = None) -> SandboxPlan:
     """Describe the kernel's file system for ``mode``; fail if a secret would be visible.
 
     ``secrets`` are folders and files that must stay out of reach: the
@@ -165,8 +197,8 @@ def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody",
     for keep in keeps:
         real = Path(os.path.realpath(keep))
         for secret in resolved_secrets:
-            if _inside(secret, real) or _inside(secret, keep):
-                raise SandboxUnavailable(
+            if inside(secret, [real, keep]):
+                raise SecretInsideVisibleFolder(
                     f"the grading kernel needs to read {keep}, but {secret} lies inside it and holds "
                     "material students must not see (hidden tests, the gradebook or submissions). "
                     "Move one of them elsewhere."
@@ -177,9 +209,11 @@ def plan(mode: str, *, secrets: list[Path], scratch: Path, user: str = "nobody",
     masks = sorted({str(Path(p) / m) for p in [*binds, "/usr/local"] for m in _CONFIG_MASKS})
     if mode in ("user", "none"):
         binds, symlinks, masks = [], [], []
+    unique = mode in ("namespaces", "user")
     return SandboxPlan(
         mode=mode, uid=uid, gid=gid, binds=sorted(set(binds)), symlinks=symlinks, masks=masks,
-        env=env, scratch=str(scratch),
+        env=env, scratch=str(scratch), limits=dict(kernel_limits if kernel_limits is not None else limits()),
+        uid_base=KERNEL_UID_BASE if unique else 0, uid_count=KERNEL_UID_COUNT if unique else 0,
     )
 
 
@@ -204,7 +238,13 @@ try:
     import course_utils  # the kernel must be able to use the helper package
 except Exception as exc:
     ok_import = repr(exc)
-print(json.dumps({"uid": os.getuid(), "seen": seen, "import": ok_import, "cwd": os.getcwd()}))
+try:
+    import course_grader  # the grader's own code must stay out of reach
+    grader = course_grader.__file__
+except ImportError:
+    grader = None
+print(json.dumps({"uid": os.getuid(), "seen": seen, "import": ok_import, "cwd": os.getcwd(),
+                  "grader": grader}))
 """
 
 
@@ -236,6 +276,7 @@ def prepare(
     workdir: Path,
     user: str = "nobody",
     threads: int = 1,
+    kernel_limits: dict[str, int] | None = None,
 ) -> tuple[Path, SandboxPlan]:
     """Choose and verify the sandbox; return the launcher's configuration file.
 
@@ -250,7 +291,8 @@ def prepare(
     scratch = workdir / "scratch"
     scratch.mkdir(mode=0o700, exist_ok=True)
     if mode == "none":
-        chosen = plan("none", secrets=secrets, scratch=scratch, user=user, threads=threads)
+        chosen = plan("none", secrets=secrets, scratch=scratch, user=user, threads=threads,
+                      kernel_limits=kernel_limits)
         chosen.notes.append("kernels run without isolation (--sandbox none)")
         return chosen.write(workdir / "sandbox.json"), chosen
     if mode == "auto":
@@ -260,9 +302,12 @@ def prepare(
     problems = []
     for candidate in candidates:
         try:
-            chosen = plan(candidate, secrets=secrets, scratch=scratch, user=user, threads=threads)
+            chosen = plan(candidate, secrets=secrets, scratch=scratch, user=user, threads=threads,
+                          kernel_limits=kernel_limits)
+        except SecretInsideVisibleFolder:
+            raise
         except SandboxUnavailable as exc:
-            if mode != "auto" or "lies inside" in str(exc):
+            if mode != "auto":
                 raise
             problems.append(f"{candidate}: {exc}")
             continue
@@ -283,6 +328,9 @@ def prepare(
             continue
         if report["import"] is not True:
             problems.append(f"{candidate}: the kernel cannot import course_utils ({report['import']})")
+            continue
+        if candidate in ("namespaces", "userns") and report.get("grader"):
+            problems.append(f"{candidate}: the kernel can import the grader itself ({report['grader']})")
             continue
         if candidate == "user":
             chosen.notes.append(

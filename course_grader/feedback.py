@@ -1,7 +1,7 @@
 """Render feedback again from the course folder's gradebook (after manual grading, for example).
 
 The autograded notebooks in ``<course_dir>/autograded`` hold the hidden tests
-(nbgrader puts them back to run them); :class:`~course_utils.grading.nbg.HideHiddenTests`
+(nbgrader puts them back to run them); :class:`~course_grader.nbg.HideHiddenTests`
 removes them, their outputs and any output that quotes them before the HTML is
 written. Rendering runs no code.
 """

@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_utils.grading COMMAND``.
+"""Command line: ``python -m course_grader COMMAND``.
 
 Commands
 --------
@@ -47,6 +47,14 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", choices=["auto", "namespaces", "userns", "user", "none"],
                         help="how to isolate students' code (default: auto)")
     parser.add_argument("--sandbox-user", help="the account kernels run as when grading as root (default: nobody)")
+    parser.add_argument("--secret-file", help="the class secret's file, outside the repository "
+                        "(default: $COURSE_GRADING_SECRET, then the settings)")
+    parser.add_argument("--judge", choices=["grader", "kernel"],
+                        help="where test cells are judged (default: grader; 'kernel' only to show the old weakness)")
+    parser.add_argument("--memory-limit", type=int, dest="memory_limit_mb", metavar="MB",
+                        help="memory per grading kernel in MB (default 4096)")
+    parser.add_argument("--max-processes", type=int, help="processes and threads per grading kernel (default 512)")
+    parser.add_argument("--cpu-seconds", type=int, help="CPU time per grading kernel (default 1800)")
 
 
 def _settings(args: argparse.Namespace):
@@ -55,13 +63,15 @@ def _settings(args: argparse.Namespace):
         course_dir=args.course_dir, source=args.source, db_url=args.db_url,
         workers=getattr(args, "workers", None), timeout=getattr(args, "timeout", None),
         notebook_timeout=getattr(args, "notebook_timeout", None), sandbox=getattr(args, "sandbox", None),
-        sandbox_user=getattr(args, "sandbox_user", None),
+        sandbox_user=getattr(args, "sandbox_user", None), secret_file=getattr(args, "secret_file", None),
+        judge=getattr(args, "judge", None), memory_limit_mb=getattr(args, "memory_limit_mb", None),
+        max_processes=getattr(args, "max_processes", None), cpu_seconds=getattr(args, "cpu_seconds", None),
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.grading",
+        prog="python -m course_grader",
         description="Instructor grading: generate the assignments, autograde submissions in isolated kernels, "
         "export grades and feedback.",
     )
@@ -79,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="+", metavar="ASSIGNMENT", help="only these assignments")
     p.add_argument("--no-feedback", action="store_true", help="do not render feedback")
     p.add_argument("--keep-workspace", action="store_true", help="keep the private workspace (for debugging)")
+    p.add_argument("--shard", metavar="I/N", help="grade only share I of N of the students (several machines, "
+                   "one PostgreSQL gradebook); afterwards `export` writes the whole class")
 
     p = sub.add_parser("export", help="write grades.csv and cells.csv from the gradebook")
     _common(p)
@@ -111,10 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"student versions are in {settings.course_dir / 'release'}")
         return 0
     if args.command == "grade":
-        from .pipeline import grade
+        from .pipeline import grade, parse_shard
 
         run = grade(settings, args.submissions, args.out, assignments=args.only, feedback=not args.no_feedback,
-                    keep_workspace=args.keep_workspace)
+                    keep_workspace=args.keep_workspace, shard=parse_shard(args.shard) if args.shard else None)
         print(run.report.read_text(encoding="utf-8"))
         print(f"grades: {run.grades_csv}\nper cell: {run.cells_csv}\nfeedback: {args.out.resolve() / 'feedback'}")
         return 0
@@ -161,6 +173,6 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:  # SecretError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

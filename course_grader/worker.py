@@ -1,8 +1,8 @@
 """One grading worker: autograde a shard of submissions, one after the other.
 
-Run by :mod:`course_utils.grading.pipeline` as
+Run by :mod:`course_grader.pipeline` as
 
-    python -m course_utils.grading.worker JOB.json
+    python -m course_grader.worker JOB.json
 
 ``JOB.json`` names the worker's private nbgrader course folder (its
 ``submitted/`` folder already holds the cleaned submissions), the gradebook,
@@ -30,7 +30,7 @@ def _configure(job: dict):
     from traitlets.config import Config
 
     from .course import COURSE_ID
-    from .nbg import HideHiddenTests, SandboxedExecute
+    from .nbg import HideHiddenTests, InjectCases, JudgeResults, SandboxedExecute
     from .settings import normalize_db_url
 
     config = Config()
@@ -39,12 +39,16 @@ def _configure(job: dict):
     config.CourseDirectory.course_id = COURSE_ID
     config.Exchange.root = str(Path(job["course_root"]) / "exchange")
     config.Autograde.autograde_preprocessors = [
-        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+        InjectCases, SandboxedExecute, JudgeResults, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
         AssignLatePenalties, CheckCellMetadata,
     ]
     config.OverwriteCells.add_missing_cells = True
+    config.InjectCases.source_dir = job["source"]
+    config.InjectCases.mode = config.JudgeResults.mode = job.get("judge", "grader")
     config.SandboxedExecute.timeout = int(job["timeout"])
     config.SandboxedExecute.notebook_budget = int(job["notebook_timeout"])
+    config.SandboxedExecute.cell_output_bytes = int(job.get("cell_output_kb", 256)) * 1024
+    config.SandboxedExecute.notebook_output_bytes = int(job.get("notebook_output_kb", 1024)) * 1024
     config.SandboxedExecute.startup_timeout = 120
     config.SandboxedExecute.iopub_timeout = 4
     config.SandboxKernelManager.launcher_config = job["sandbox_config"]
@@ -66,6 +70,11 @@ def _failure_reason(job: dict, result: dict) -> str:
     if LAST_RUN.failure == "unresponsive":
         return (f"the code {where} ran past the time limit of {job['timeout']} s and did not stop when "
                 "interrupted, so the kernel had to be abandoned")
+    if LAST_RUN.failure == "cpu":
+        return f"stopped: CPU-time limit of {job.get('cpu_seconds')} s exceeded {where}; the kernel was ended"
+    if LAST_RUN.failure == "killed":
+        return (f"stopped: the kernel was killed {where} (most often: the memory limit of "
+                f"{_gb(job.get('memory_limit_mb', 4096))} exceeded outside Python's own checks)")
     if LAST_RUN.failure == "budget":
         return f"the notebook ran for more than {job['notebook_timeout']} s in total (stopped {where})"
     text = (result.get("log") or "") + "\n" + (result.get("error") or "")
@@ -75,15 +84,26 @@ def _failure_reason(job: dict, result: dict) -> str:
     return f"nbgrader could not grade it: {last[:300]}"
 
 
-def _timeouts(course_root: Path, assignment: str, student: str, timeout: int) -> list[str]:
+def _gb(megabytes: int) -> str:
+    return f"{megabytes / 1024:g} GB" if megabytes >= 1024 else f"{megabytes} MB"
+
+
+def _timeouts(course_root: Path, assignment: str, student: str, job: dict) -> list[str]:
+    """Notes on the cells that a time, memory or process limit stopped."""
     import nbformat
 
-    from .nbg import timed_out_cells
+    from .nbg import limited_cells
 
     notes = []
     for path in sorted((course_root / "autograded" / student / assignment).glob("*.ipynb")):
-        for label in timed_out_cells(nbformat.read(path, as_version=4)):
-            notes.append(f"{label} was stopped after the time limit of {timeout} s")
+        for label, kind in limited_cells(nbformat.read(path, as_version=4)):
+            if kind == "time":
+                notes.append(f"{label} was stopped after the time limit of {job['timeout']} s")
+            elif kind == "memory":
+                notes.append(f"stopped: memory limit of {_gb(int(job.get('memory_limit_mb', 4096)))} "
+                             f"exceeded in {label}")
+            else:
+                notes.append(f"stopped: process limit of {job.get('max_processes')} exceeded in {label}")
     return notes
 
 
@@ -127,7 +147,7 @@ def run(job_path: Path) -> list[dict]:
         entry = {"student": student, "assignment": assignment, "seconds": round(time.monotonic() - started, 2)}
         if outcome.get("success"):
             entry["status"] = "graded"
-            entry["notes"] = _timeouts(course_root, assignment, student, int(job["timeout"]))
+            entry["notes"] = _timeouts(course_root, assignment, student, job)
             if retried:
                 entry["notes"].append(f"the grading kernel failed to start and was started again ({retried}x)")
             if job.get("feedback", True):
@@ -147,8 +167,14 @@ def run(job_path: Path) -> list[dict]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m course_utils.grading.worker JOB.json", file=sys.stderr)
+        print("usage: python -m course_grader.worker JOB.json", file=sys.stderr)
         return 2
+    from . import nbg
+    from .secret import SECRET_VARIABLE
+
+    # The class secret: taken from the environment and removed from it, so that no
+    # kernel (not even one started without the sandbox) inherits it.
+    nbg.SECRET = os.environ.pop(SECRET_VARIABLE, "").encode("utf-8")
     bin_dir = os.path.dirname(sys.executable)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     run(Path(argv[0]))

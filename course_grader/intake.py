@@ -33,8 +33,56 @@ from nbformat.notebooknode import NotebookNode
 
 from .course import AssignmentSpec
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 _SKIP = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
+#: Characters allowed in a student id besides Unicode letters, digits and combining marks.
+ID_PUNCTUATION = set("_.@+-")
+MAX_ID_LENGTH = 100
+DEFAULT_MAX_BYTES = 20 * 2**20
+
+
+def student_id_problem(name: str) -> str | None:
+    """Why a folder name cannot serve as a student id, or None.
+
+    Any Unicode letters and digits are allowed (Chinese names among them), with
+    combining marks and ``_ . @ + -``; not path separators, ``..``, control or
+    format characters, spaces, or a leading dot. Ids are compared in NFC form.
+    """
+    import unicodedata
+
+    if not name or len(name) > MAX_ID_LENGTH:
+        return f"a student id has 1 to {MAX_ID_LENGTH} characters"
+    if name.startswith(".") or ".." in name:
+        return "a student id may not start with a dot or contain '..'"
+    for char in name:
+        category = unicodedata.category(char)
+        if category[0] in "LNM" or char in ID_PUNCTUATION:
+            continue
+        if category[0] == "C":
+            return f"the folder name contains the control or format character U+{ord(char):04X}"
+        if char in "/\\":
+            return "the folder name contains a path separator"
+        return (f"the folder name contains {char!r} (U+{ord(char):04X}); a student id may use letters and "
+                "digits of any script and _ . @ + -")
+    return None
+
+
+def _twin_key(name: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def _symlinks(folder: Path) -> list[str]:
+    """Symbolic links anywhere below ``folder`` (never followed), relative to it."""
+    import os
+
+    found = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        for name in dirs + files:
+            path = Path(top) / name
+            if path.is_symlink():
+                found.append(str(path.relative_to(folder)))
+    return sorted(found)
 
 
 @dataclass
@@ -74,33 +122,63 @@ def tree_digests(folder: Path) -> dict[str, tuple[str, int, float]]:
     return out
 
 
-def discover(folder: Path, specs: dict[str, AssignmentSpec], only: list[str] | None = None) -> list[Submission]:
-    """Every ``(student, assignment)`` submission below ``folder``, each ready or refused with a reason."""
+def discover(folder: Path, specs: dict[str, AssignmentSpec], only: list[str] | None = None,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> list[Submission]:
+    """Every ``(student, assignment)`` submission below ``folder``, each ready or refused with a reason.
+
+    A symbolic link anywhere in a student's folder refuses that student's
+    submissions (a link is never followed: it could point at the instructor's
+    files); a notebook file larger than ``max_bytes`` is refused before it is read.
+    """
+    import unicodedata
+
     if not folder.is_dir():
         raise FileNotFoundError(f"submissions folder {folder} does not exist.")
     owners = _id_owners(specs)
     found: list[Submission] = []
-    for student_dir in sorted(p for p in folder.iterdir() if p.name not in _SKIP and not p.name.startswith(".")):
-        student = student_dir.name
+    entries = sorted(p for p in folder.iterdir() if p.name not in _SKIP and not p.name.startswith("."))
+    twins: dict[str, list[str]] = {}
+    for entry in entries:
+        twins.setdefault(_twin_key(entry.name), []).append(entry.name)
+    for student_dir in entries:
+        student = unicodedata.normalize("NFC", student_dir.name)
+        if student_dir.is_symlink():
+            found.append(Submission(student=student, assignment="(none)", folder=student_dir).refuse(
+                "the student's folder is a symbolic link; links are never followed"))
+            continue
         if not student_dir.is_dir():
             found.append(Submission(student="(none)", assignment="(none)", folder=folder).refuse(
                 f"{student} lies directly in the submissions folder; "
                 "expected <student>/<assignment>/<assignment>.ipynb"))
             continue
-        if not STUDENT_ID.match(student):
-            found.append(Submission(student=student, assignment="(none)", folder=student_dir).refuse(
-                "the folder name cannot serve as a student id (use letters, digits and _ . @ + -)"))
+        problem = student_id_problem(student_dir.name)
+        if problem:
+            found.append(Submission(student=ascii(student_dir.name)[1:-1][:MAX_ID_LENGTH], assignment="(none)",
+                                    folder=student_dir).refuse(f"the folder name cannot serve as a student id: "
+                                                               f"{problem}"))
             continue
-        entries = sorted(p for p in student_dir.iterdir() if p.name not in _SKIP and not p.name.startswith("."))
-        stray = [p.name for p in entries if not p.is_dir()]
+        if len(twins[_twin_key(student_dir.name)]) > 1:
+            others = [ascii(n) for n in twins[_twin_key(student_dir.name)] if n != student_dir.name]
+            found.append(Submission(student=student, assignment="(none)", folder=student_dir).refuse(
+                f"the student id differs from {', '.join(others)} only by Unicode normalisation or case; "
+                "rename one of the folders"))
+            continue
+        links = _symlinks(student_dir)
+        if links:
+            found.append(Submission(student=student, assignment="(none)", folder=student_dir).refuse(
+                f"the submission contains symbolic links ({', '.join(links[:3])}); links are never followed, "
+                "hand in the files themselves"))
+            continue
+        entries_in = sorted(p for p in student_dir.iterdir() if p.name not in _SKIP and not p.name.startswith("."))
+        stray = [p.name for p in entries_in if not p.is_dir()]
         if stray:
             found.append(Submission(student=student, assignment="(none)", folder=student_dir).refuse(
                 f"files outside an assignment folder: {', '.join(stray)}; expected "
                 f"{student}/<assignment>/<assignment>.ipynb"))
-        for assignment_dir in (p for p in entries if p.is_dir()):
+        for assignment_dir in (p for p in entries_in if p.is_dir()):
             if only and assignment_dir.name not in only:
                 continue
-            found.append(_intake(student, assignment_dir, specs, owners))
+            found.append(_intake(student, assignment_dir, specs, owners, max_bytes))
     return found
 
 
@@ -108,7 +186,8 @@ def _id_owners(specs: dict[str, AssignmentSpec]) -> dict[str, str]:
     return {grade_id: name for name, spec in specs.items() for grade_id in spec.cells}
 
 
-def _intake(student: str, folder: Path, specs: dict[str, AssignmentSpec], owners: dict[str, str]) -> Submission:
+def _intake(student: str, folder: Path, specs: dict[str, AssignmentSpec], owners: dict[str, str],
+            max_bytes: int = DEFAULT_MAX_BYTES) -> Submission:
     name = folder.name
     sub = Submission(student=student, assignment=name, folder=folder)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not (set(p.relative_to(folder).parts) & _SKIP))
@@ -120,6 +199,11 @@ def _intake(student: str, folder: Path, specs: dict[str, AssignmentSpec], owners
         return sub.refuse(f"unknown assignment '{name}' (the assignments are: {', '.join(sorted(specs))})")
     spec = specs[name]
     notebooks = [p for p in files if p.suffix == ".ipynb" and p.parent == folder]
+    too_big = [p for p in notebooks if p.stat().st_size > max_bytes]
+    if too_big:
+        size = too_big[0].stat().st_size
+        return sub.refuse(f"{too_big[0].name} is {size / 2**20:.1f} MB, more than the limit of "
+                          f"{max_bytes / 2**20:g} MB for a submitted notebook (clear its outputs and hand it in again)")
     expected = folder / f"{name}.ipynb"
     if expected in notebooks:
         chosen = expected
@@ -170,6 +254,11 @@ def _parse(path: Path) -> tuple[NotebookNode | None, str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    if isinstance(data, dict) and data.get("nbformat") in (2, 3) and isinstance(data.get("worksheets"), list):
+        try:  # an older notebook (nbformat 3, for example from an old Jupyter): upgraded, then read as usual
+            data = json.loads(nbformat.writes(nbformat.convert(nbformat.from_dict(data), 4)))
+        except Exception as exc:  # noqa: BLE001 - any failure to convert means unreadable
+            return None, f"a notebook in nbformat {data.get('nbformat')} that cannot be upgraded: {exc}"
     if not isinstance(data, dict) or not isinstance(data.get("cells", None), list):
         return None, "valid JSON but not a Jupyter notebook (no list of cells)"
     if data.get("nbformat") != 4:

@@ -1,6 +1,6 @@
 """Instructor tools around nbgrader: generate the assignments, grade submissions, export grades.
 
-Use it from the command line (``python -m course_utils.grading --help``, or
+Use it from the command line (``python -m course_grader --help``, or
 ``make assignments`` and ``make grade``). ``import course_utils`` does not load
 this package, and this package loads nbgrader only in the modules that need it.
 

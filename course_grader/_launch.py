@@ -11,7 +11,7 @@ read-only, plus an empty ``/tmp``), and runs the kernel there, so that the
 students' code cannot find the source notebooks (which hold the hidden tests),
 the gradebook, other students' submissions or the grader's configuration.
 
-Modes (chosen by :mod:`course_utils.grading.sandbox`):
+Modes (chosen by :mod:`course_grader.sandbox`):
 
 ``namespaces``
     The grader is root. New mount, PID and IPC namespaces; the new root is a
@@ -36,6 +36,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -159,6 +160,25 @@ def _map_ids(inside_uid: int, outside_uid: int, inside_gid: int, outside_gid: in
     _write("/proc/self/gid_map", f"{inside_gid} {outside_gid} 1\n")
 
 
+def _apply_limits(cfg: dict) -> None:
+    """Resource limits of the kernel and of every process it starts (inherited, never raised again).
+
+    ``memory``: bytes of private writable memory (RLIMIT_DATA: heap and
+    anonymous mappings; shared libraries do not count), so that an allocation
+    beyond it fails with MemoryError in the student's cell. ``processes``:
+    processes and threads of the kernel's own user id (unique per kernel when
+    the grader is root). ``cpu``: seconds of CPU time, then SIGXCPU.
+    """
+    limits = cfg.get("limits", {})
+    if limits.get("memory"):
+        resource.setrlimit(resource.RLIMIT_DATA, (limits["memory"], limits["memory"]))
+    if limits.get("processes"):
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+    if limits.get("cpu"):
+        resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"] + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def _rewrite_connection_file(argv: list[str], connection: str, home: str, uid: int, gid: int) -> list[str]:
     path = os.path.join(home, "kernel.json")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -170,10 +190,13 @@ def _rewrite_connection_file(argv: list[str], connection: str, home: str, uid: i
     return out
 
 
-def _child(cfg: dict, argv: list[str], connection: str, scratch: str) -> None:
+def _child(cfg: dict, argv: list[str], connection: str, scratch: str, launcher_pid: int) -> None:
     """Runs as PID 1 of the new PID namespace; never returns."""
     mode = cfg["mode"]
     uid, gid = cfg["uid"], cfg["gid"]
+    if mode in ("namespaces", "user") and cfg.get("uid_count"):
+        # A user id of its own (no account needed), so that the process limit counts this kernel only.
+        uid = cfg["uid_base"] + launcher_pid % cfg["uid_count"]
     if mode in ("namespaces", "userns"):
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
         _enter_root(_build_root(cfg, scratch))
@@ -198,6 +221,7 @@ def _child(cfg: dict, argv: list[str], connection: str, scratch: str) -> None:
         os.setuid(uid)
         if os.getuid() == 0 or os.geteuid() == 0:
             raise SandboxError("could not give up root")
+    _apply_limits(cfg)
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(no_new_privs)")
     _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
     os.chdir(home)
@@ -221,7 +245,14 @@ def main(args: list[str]) -> int:
         connection = fh.read()
     mode = cfg["mode"]
     scratch = cfg.get("scratch") or tempfile.gettempdir()
+    # The launcher ends with the grading worker that started it (and the kernel with the launcher),
+    # so a worker that is killed leaves no kernel behind.
+    grader = os.getppid()
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
+    if os.getppid() != grader:
+        return 1
     if mode == "none":
+        _apply_limits(cfg)
         os.execv(argv[0], argv)
     if mode == "namespaces":
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
@@ -233,10 +264,11 @@ def main(args: list[str]) -> int:
         print(f"unknown sandbox mode {mode!r}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Jupyter interrupts the whole process group
+    launcher_pid = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
-            _child(cfg, argv, connection, scratch)
+            _child(cfg, argv, connection, scratch, launcher_pid)
         except BaseException as exc:  # report, then leave without running any cleanup
             print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
         os._exit(70)

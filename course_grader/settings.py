@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DB_URL_VARIABLE = "COURSE_GRADING_DB_URL"
+SOURCE_VARIABLE = "COURSE_GRADING_SOURCE"
 DEFAULT_SETTINGS = Path("assignments") / "grading.toml"
 
 
@@ -30,6 +31,14 @@ class Settings:
     workers: int = 0  # 0: one per CPU core
     sandbox: str = "auto"
     sandbox_user: str = "nobody"
+    secret_file: str = ""  # the class secret, outside the repository (or $COURSE_GRADING_SECRET)
+    judge: str = "grader"  # "grader": tests judged outside the kernel; "kernel": the old way (demonstrations)
+    memory_limit_mb: int = 4096  # per grading kernel (address space it may write)
+    max_processes: int = 512  # processes and threads per grading kernel
+    cpu_seconds: int = 1800  # CPU time per grading kernel
+    cell_output_kb: int = 256  # output kept per cell; the rest is replaced by a "truncated" marker
+    notebook_output_kb: int = 1024  # output kept per notebook
+    max_submission_mb: int = 20  # a larger notebook file is refused before it is read
 
     @property
     def gradebook_url(self) -> str:
@@ -48,13 +57,32 @@ class Settings:
         for key in ("source", "course_dir"):
             if key in given:
                 given[key] = Path(given[key]).resolve()
-        return replace(self, **given)
+        settings = replace(self, **given)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """ValueError naming the setting when a value is out of range."""
+        if self.judge not in ("grader", "kernel"):
+            raise ValueError(f"judge must be 'grader' or 'kernel'; got {self.judge!r}.")
+        for name in ("memory_limit_mb", "max_processes", "cpu_seconds", "cell_output_kb",
+                     "notebook_output_kb", "max_submission_mb", "timeout", "notebook_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive whole number; got {value!r}.")
 
     def public(self) -> dict[str, str]:
         """The settings for a report, with any password in the gradebook address hidden."""
         out = {f.name: str(getattr(self, f.name)) for f in fields(self)}
         out["db_url"] = redact(self.gradebook_url)
         return out
+
+    def secret(self) -> bytes:
+        """The class secret (:mod:`course_grader.secret`)."""
+        from .secret import load_secret
+
+        return load_secret(Path(self.secret_file) if self.secret_file else None,
+                           repositories=[self.source, self.course_dir, Path.cwd()])
 
 
 def normalize_db_url(url: str) -> str:
@@ -110,9 +138,14 @@ def load(path: Path | None = None) -> Settings:
         for key in ("source", "course_dir"):
             if key in data:
                 data[key] = (base / data[key]).resolve()
+        if data.get("secret_file"):
+            data["secret_file"] = str((base / Path(data["secret_file"]).expanduser()).resolve())
         settings = replace(settings, **data)
     else:
         settings = replace(settings, source=settings.source.resolve(), course_dir=settings.course_dir.resolve())
     if os.environ.get(DB_URL_VARIABLE):
         settings = replace(settings, db_url=os.environ[DB_URL_VARIABLE])
+    if os.environ.get(SOURCE_VARIABLE):  # instructors who keep their sources outside the repository
+        settings = replace(settings, source=Path(os.environ[SOURCE_VARIABLE]).expanduser().resolve())
+    settings.check()
     return settings

@@ -133,7 +133,7 @@ def nbgrader_config(settings: Settings, course_dir: Path | None = None, db_url: 
 
 
 _NBGRADER_CONFIG = """\
-# Written by `make assignments` (python -m course_utils.grading generate) so that nbgrader's
+# Written by `make assignments` (python -m course_grader generate) so that nbgrader's
 # own tools (the formgrader in JupyterLab, `nbgrader db ...`) find this course and its gradebook.
 # Run them from this folder. A gradebook address with a password is read from the environment
 # variable COURSE_GRADING_DB_URL, never written here.
@@ -177,6 +177,8 @@ def generate(settings: Settings, names: list[str] | None = None, log=print) -> l
     course.mkdir(parents=True, exist_ok=True)
     for path in sources:
         nb = read_source(path)
+        for warning in check_judges(settings.source, path.stem, nb):
+            log(f"warning: {warning}")
         _write_if_changed(nb, course / "source" / path.stem / f"{path.stem}.ipynb")
     write_nbgrader_config(settings)
     api = NbGraderAPI(config=nbgrader_config(settings))
@@ -192,6 +194,29 @@ def generate(settings: Settings, names: list[str] | None = None, log=print) -> l
         released.append(folder / f"{path.stem}.ipynb")
         log(f"generated {path.stem}: student version {released[-1]}")
     return released
+
+
+def check_judges(source_dir: Path, name: str, nb: NotebookNode) -> list[str]:
+    """Check ``judges/<name>.py`` against the notebook; return warnings for cells judged in the kernel.
+
+    A test whose grade id is not a locked code grade cell of the notebook is an error.
+    """
+    from .judge import judges_file, load_tests
+
+    tests = load_tests(source_dir, name)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    for grade_id in tests:
+        cell = cells.get(grade_id)
+        meta = cell.metadata.get("nbgrader", {}) if cell is not None else {}
+        if cell is None or cell.cell_type != "code" or not meta.get("grade") or meta.get("solution") \
+                or not meta.get("locked"):
+            raise AssignmentError(f"{judges_file(source_dir, name)}: {grade_id!r} is not a locked code grade "
+                                  f"cell of {name}.")
+    return [f"{name}: test cell {grade_id} has no test in {judges_file(source_dir, name)}; it is judged in "
+            "the student's kernel, where its points can be forged"
+            for grade_id, cell in cells.items()
+            if grade_id and cell.cell_type == "code" and cell.metadata["nbgrader"].get("grade")
+            and not cell.metadata["nbgrader"].get("solution") and grade_id not in tests]
 
 
 def check_student_version(folder: Path, name: str) -> None:

@@ -1,6 +1,6 @@
 """Grading throughput on generated submissions (a benchmark: it prints figures, it asserts nothing).
 
-``python -m course_utils.grading bench --count 100 --compare 1,2`` copies the
+``python -m course_grader bench --count 100 --compare 1,2`` copies the
 generated course folder (and, with SQLite, the gradebook) to a scratch folder,
 writes ``count`` submissions of one assignment (a mix of complete, partial
 and blank answers, each under its own student id) and grades them once per

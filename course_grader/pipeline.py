@@ -4,10 +4,10 @@
 
 1. records the digest of every file in the submissions folder (and checks at
    the end that none changed: submissions are only ever read);
-2. reads each submission (:mod:`course_utils.grading.intake`) and sets aside,
+2. reads each submission (:mod:`course_grader.intake`) and sets aside,
    with a reason, those that cannot be graded;
 3. verifies that grading kernels can be isolated here
-   (:mod:`course_utils.grading.sandbox`);
+   (:mod:`course_grader.sandbox`);
 4. shards the students over N worker processes, each with a private nbgrader
    course folder inside a private workspace; with SQLite every worker writes
    its own copy of the gradebook and the results are merged afterwards, one
@@ -37,6 +37,7 @@ import nbformat
 
 from . import gradebook, intake, sandbox
 from .course import AssignmentError, generated_assignments, load_spec
+from .secret import SECRET_VARIABLE
 from .settings import DB_URL_VARIABLE, Settings, redact
 
 
@@ -81,6 +82,25 @@ def _copy_sqlite(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` -> ``(i, n)`` with 1 <= i <= n (ValueError naming the option otherwise)."""
+    try:
+        index, count = (int(part) for part in str(text).split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like i/n, for example 1/2; got {text!r}.") from None
+    if not 1 <= index <= count:
+        raise ValueError(f"--shard i/n needs 1 <= i <= n; got {text!r}.")
+    return index, count
+
+
+def shard_of(student: str, count: int) -> int:
+    """The shard (1..count) that grades ``student``: the same on every machine and in every run."""
+    import hashlib
+
+    digest = hashlib.sha256(student.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1
+
+
 def _shards(items: list[intake.Submission], count: int) -> list[list[intake.Submission]]:
     students = sorted({s.student for s in items})
     shards: list[list[intake.Submission]] = [[] for _ in range(min(count, len(students)))]
@@ -109,8 +129,15 @@ def _prepare_worker(index: int, shard: list[intake.Submission], settings: Settin
         "db_url": db_url if settings.is_sqlite else "",  # PostgreSQL: from the environment, never on disk
         "timeout": settings.timeout,
         "notebook_timeout": settings.notebook_timeout,
+        "memory_limit_mb": settings.memory_limit_mb,
+        "max_processes": settings.max_processes,
+        "cpu_seconds": settings.cpu_seconds,
+        "cell_output_kb": settings.cell_output_kb,
+        "notebook_output_kb": settings.notebook_output_kb,
         "sandbox_config": str(sandbox_config),
         "feedback": feedback,
+        "source": str(settings.source),
+        "judge": settings.judge,
         "items": [{"student": s.student, "assignment": s.assignment} for s in shard],
     }
     path = ws / f"worker{index}" / "job.json"
@@ -118,8 +145,9 @@ def _prepare_worker(index: int, shard: list[intake.Submission], settings: Settin
     return path
 
 
-def _run_workers(jobs: list[Path], settings: Settings, log) -> dict[tuple[str, str], dict]:
+def _run_workers(jobs: list[Path], settings: Settings, log, secret: bytes) -> dict[tuple[str, str], dict]:
     env = dict(os.environ)
+    env[SECRET_VARIABLE] = secret.decode("utf-8")
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     if not settings.is_sqlite:
         env[DB_URL_VARIABLE] = settings.gradebook_url
@@ -127,7 +155,7 @@ def _run_workers(jobs: list[Path], settings: Settings, log) -> dict[tuple[str, s
     for job in jobs:
         logfile = (job.parent / "worker.log").open("w", encoding="utf-8")
         procs.append((job, logfile, subprocess.Popen(
-            [sys.executable, "-m", "course_utils.grading.worker", str(job)],
+            [sys.executable, "-m", "course_grader.worker", str(job)],
             stdout=logfile, stderr=subprocess.STDOUT, env=env, cwd=job.parent,
         )))
     results: dict[tuple[str, str], dict] = {}
@@ -207,9 +235,20 @@ def grade(
     assignments: list[str] | None = None,
     feedback: bool = True,
     keep_workspace: bool = False,
+    shard: tuple[int, int] | None = None,
     log=print,
 ) -> GradeRun:
-    """Autograde every submission below ``submissions_dir``; write grades, report and feedback to ``out_dir``."""
+    """Autograde every submission below ``submissions_dir``; write grades, report and feedback to ``out_dir``.
+
+    ``shard=(i, n)`` grades only the students of share ``i`` of ``n`` (:func:`shard_of`), so that
+    ``n`` graders, each on its own machine, grade a class into one PostgreSQL gradebook. A shard
+    that is run again grades its share again, replacing its earlier rows.
+    """
+    if shard is not None:
+        if settings.is_sqlite:
+            raise ValueError("--shard needs a shared PostgreSQL gradebook (db_url or COURSE_GRADING_DB_URL); "
+                             "with SQLite each machine would have a gradebook of its own.")
+        parse_shard(f"{shard[0]}/{shard[1]}")
     started = time.monotonic()
     submissions_dir, out_dir = submissions_dir.resolve(), out_dir.resolve()
     names = generated_assignments(settings)
@@ -220,10 +259,13 @@ def grade(
         unknown = sorted(set(assignments) - set(specs))
         if unknown:
             raise AssignmentError(f"unknown assignments {unknown}; generated: {names}.")
-    if _inside_any(out_dir, [submissions_dir]) or _inside_any(submissions_dir, [out_dir]):
+    if sandbox.inside(out_dir, submissions_dir) or sandbox.inside(submissions_dir, out_dir):
         raise ValueError("the output folder and the submissions folder must not contain each other.")
+    secret = settings.secret()  # before anything is graded: without it the hidden tests have no cases
     before = intake.tree_digests(submissions_dir)
-    subs = intake.discover(submissions_dir, specs, only=assignments)
+    subs = intake.discover(submissions_dir, specs, only=assignments, max_bytes=settings.max_submission_mb * 2**20)
+    if shard is not None:
+        subs = [s for s in subs if shard_of(s.student, shard[1]) == shard[0]]
     ready = [s for s in subs if s.status == "ready"]
     run = GradeRun(submissions=subs)
     ws = sandbox.workspace()
@@ -233,11 +275,14 @@ def grade(
         threads = max(1, (os.cpu_count() or 1) // workers)
         secrets = [settings.source, settings.course_dir, ws, submissions_dir, out_dir,
                    *_repository_git(settings.source)]
+        if settings.secret_file:
+            secrets.append(Path(settings.secret_file))
         db_file = _sqlite_path(settings.gradebook_url)
         if db_file is not None:
             secrets.append(db_file)
+        kernel_limits = sandbox.limits(settings.memory_limit_mb, settings.max_processes, settings.cpu_seconds)
         config, plan = sandbox.prepare(settings.sandbox, secrets=secrets, workdir=ws, user=settings.sandbox_user,
-                                       threads=threads)
+                                       threads=threads, kernel_limits=kernel_limits)
         run.sandbox_mode = plan.mode + (f" ({'; '.join(plan.notes)})" if plan.notes else "")
         results: dict[tuple[str, str], dict] = {}
         index_of: dict[str, int] = {}
@@ -250,7 +295,7 @@ def grade(
                     index_of[sub.student] = i
                 jobs.append(_prepare_worker(i, shard, settings, ws, config, feedback))
             log(f"autograding {len(ready)} submissions with {len(shards)} workers (sandbox: {plan.mode})")
-            results = _run_workers(jobs, settings, log)
+            results = _run_workers(jobs, settings, log, secret)
             if settings.is_sqlite:
                 for i in range(len(shards)):
                     pairs = [k for k, v in results.items() if v["status"] == "graded" and index_of[k[1]] == i]
@@ -313,13 +358,3 @@ def _return_to_sudo_user(folders: list[Path]) -> None:
         for path in [folder, *folder.rglob("*")]:
             if not path.is_symlink():
                 os.chown(path, uid, gid)
-
-
-def _inside_any(path: Path, folders: list[Path]) -> bool:
-    for folder in folders:
-        try:
-            path.relative_to(folder)
-            return True
-        except ValueError:
-            continue
-    return False
