@@ -572,7 +572,7 @@ CODE_FIT_WIDTHS = [1366, 1440]
 # expected failure, and a strict one: once a lesson's code fits, the test
 # reports XPASS as a failure so that the lesson is taken off this list and
 # from then on must keep fitting. Empty it when every lesson is formatted.
-NOT_YET_FORMATTED = set(LESSONS)
+NOT_YET_FORMATTED = {"02_cross_entropy", "03_training_steps", "06_tensorflow_vs_pytorch"}
 
 JS_OVERFLOWING_CODE = """() => Array.from(document.querySelectorAll('main .cell_input pre'))
     .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth)

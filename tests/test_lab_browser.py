@@ -186,30 +186,36 @@ JS_KERNEL_RUN = f"""async (code) => {{
 
 def kernel_run(page, code: str) -> str:
     out = page.evaluate(JS_KERNEL_RUN, code)
-    assert not out.startswith("ERROR"), out
+    assert "ERROR " not in out, out
     return out
 
 
-# Lesson 1's explorer draws into ``picture`` through ``redraw()``. Draw the widgets'
-# current state into a scratch image with that same function, keep the figure to
-# read its legend, and put the displayed picture back untouched.
-JS_DRAW_CURRENT_STATE = """
-import hashlib as _hashlib, json as _json
+# Before the slider moves: record, for every picture lesson 1's explorer draws from now on, the
+# legend of the figure it was drawn from (redraw() closes each figure after saving it) and a
+# digest of the PNG it put into ``picture``. Recording only appends; it changes no drawing.
+JS_RECORD_DRAWINGS = """
+import hashlib as _hashlib
 import matplotlib.pyplot as _plt
-_shown, _close, _figures = picture, _plt.close, []
-picture = type(_shown)(format="png")
-_plt.close = lambda fig=None: (_figures.append(fig), _close(fig))
-try:
-    redraw()
-    _drawn = picture.value
-finally:
-    picture, _plt.close = _shown, _close
-print(_json.dumps({
-    "weight": weight_slider.value,
-    "labels": [t.get_text() for t in _figures[-1].axes[0].get_legend().get_texts()],
-    "sha256": _hashlib.sha256(_drawn).hexdigest(),
-    "kernel_picture_sha256": _hashlib.sha256(picture.value).hexdigest(),
-}))
+_course_test_legends, _course_test_pictures, _course_test_close = [], [], _plt.close
+def _course_test_recording_close(fig=None, *args, **kwargs):
+    if getattr(fig, "axes", None):  # a figure (the inline backend also calls close("all"))
+        legend = fig.axes[0].get_legend()
+        _course_test_legends.append([t.get_text() for t in legend.get_texts()] if legend else [])
+    return _course_test_close(fig, *args, **kwargs)
+_plt.close = _course_test_recording_close
+picture.observe(lambda change: _course_test_pictures.append(_hashlib.sha256(change["new"]).hexdigest()),
+                names="value")
+print("recording")
+"""
+
+# What the explorer holds now, and what it drew last.
+JS_EXPLORER_STATE = """
+import hashlib as _hashlib, json as _json
+print(_json.dumps({"weight": weight_slider.value,
+                   "picture_sha256": _hashlib.sha256(picture.value).hexdigest(),
+                   "last_legend": (_course_test_legends or [[]])[-1],
+                   "last_drawn_sha256": (_course_test_pictures or [None])[-1],
+                   "drawings": len(_course_test_pictures)}))
 """
 
 # The bytes the <img> shows (a blob: URL that ipywidgets made from the model's value), as base64.
@@ -325,6 +331,7 @@ def test_activation_lesson_runs_and_its_widget_responds(lab, page):
     page.screenshot(path=str(SCREENSHOTS / "01_activation_functions-widget-before.png"))
     presses, step = 15, 0.1
     final = round(float(before_value) + presses * step, 10)
+    assert kernel_run(page, JS_RECORD_DRAWINGS).strip() == "recording"
     handle = widget.locator(".widget-slider .noUi-handle").first
     handle.focus()
     for _ in range(presses):
@@ -335,46 +342,38 @@ def test_activation_lesson_runs_and_its_widget_responds(lab, page):
     page.wait_for_function("([el, text]) => el.textContent.trim() === text",
                            arg=[readout.element_handle(), f"{final:.2f}"], timeout=10_000)
 
-    # The kernel has the slider's final value, and its own drawing of that state
-    # carries the legend label sigmoid(w z + b) for it.
-    deadline = time.monotonic() + 60
+    # Wait until the explorer is quiet: the kernel has the slider's final value, and the page
+    # shows the picture the kernel holds, unchanged over two readings.
+    deadline, last = time.monotonic() + 60, None
     while True:
-        state = json.loads(kernel_run(page, JS_DRAW_CURRENT_STATE))
-        if abs(state["weight"] - final) < 1e-9 or time.monotonic() > deadline:
-            break
-        page.wait_for_timeout(250)
-    assert abs(state["weight"] - final) < 1e-9, f"the kernel's weight is {state['weight']}, the slider reads {final}"
-    function = widget.locator("select").first.input_value()
-    expected_label = f"{function}({final:g} z + {bias_value:g})"
-    assert state["labels"][0] == expected_label, state["labels"]
-
-    # The picture on the page is that drawing: its bytes are the kernel's PNG of the final state,
-    # not the picture of some intermediate value the slider passed on its way.
-    deadline = time.monotonic() + 60
-    while True:
+        state = json.loads(kernel_run(page, JS_EXPLORER_STATE))
         shown = page.evaluate(JS_PICTURE_BYTES, picture.element_handle())
         shown_sha = hashlib.sha256(base64.b64decode(shown)).hexdigest() if shown else None
-        if shown_sha == state["sha256"] or time.monotonic() > deadline:
+        reading = (state["weight"], state["picture_sha256"], shown_sha)
+        settled = abs(state["weight"] - final) < 1e-9 and shown_sha == state["picture_sha256"]
+        if (settled and reading == last) or time.monotonic() > deadline:
             break
-        page.wait_for_timeout(250)
+        last = reading
+        page.wait_for_timeout(500)
+    assert abs(state["weight"] - final) < 1e-9, f"the kernel's weight is {state['weight']}, the slider reads {final}"
+    assert shown_sha == state["picture_sha256"], (
+        f"after 60 s the page still does not show the kernel's picture "
+        f"(page sha256 {shown_sha}, kernel {state['picture_sha256']})"
+    )
+
+    # And that picture is the one the explorer drew last, from a figure whose legend reads
+    # "sigmoid(2.5 z + 0)": the final value, not one the slider passed on its way.
+    function = widget.locator("select").first.input_value()
+    expected_label = f"{function}({final:g} z + {bias_value:g})"
+    assert state["drawings"] >= 1, "the explorer drew nothing while the slider moved"
+    assert state["last_drawn_sha256"] == state["picture_sha256"], "the picture is not the explorer's last drawing"
+    assert state["last_legend"][:1] == [expected_label], (
+        f"the slider reads {final:.2f} but the picture shown was drawn for {state['last_legend'][:1]}, "
+        f"not {expected_label!r}"
+    )
     page.screenshot(path=str(SCREENSHOTS / "01_activation_functions-widget-after.png"))
     assert page.console_errors == [], page.console_errors
     record("01_activation_functions", run_all_seconds=round(run_seconds, 1), kernel_peak_mib=round(kernel_peak_mib(lab)))
-    if shown_sha != state["sha256"] and state["kernel_picture_sha256"] == shown_sha:
-        # Known defect of lesson 1's explorer (seen on every run here): after a quick run of key
-        # presses the kernel holds the slider's final value, yet redraw() has not drawn it, so the
-        # kernel's own picture.value, and with it the page, still shows an earlier value. The
-        # lesson must fix it; until then this is an expected failure, and only this case is.
-        pytest.xfail(
-            f"lesson 1's explorer did not redraw for the slider's final value: the slider reads "
-            f"{final:.2f}, the kernel's picture.value (and the page) is an earlier drawing, "
-            f"not {expected_label!r}"
-        )
-    assert shown_sha == state["sha256"], (
-        f"the slider reads {final:.2f} but after 60 s the picture is still not the drawing of "
-        f"{expected_label!r} (picture sha256 {shown_sha}, expected {state['sha256']}, kernel's "
-        f"picture.value sha256 {state['kernel_picture_sha256']})"
-    )
 
 
 def test_pytorch_mnist_lesson_runs_to_its_accuracy_line(lab, page):
