@@ -568,12 +568,6 @@ def test_screenshots_of_three_representative_pages(visit):
 # 80 columns fits both.
 CODE_FIT_WIDTHS = [1366, 1440]
 
-# Lessons whose code cells are not yet formatted to 80 columns. Each is an
-# expected failure, and a strict one: once a lesson's code fits, the test
-# reports XPASS as a failure so that the lesson is taken off this list and
-# from then on must keep fitting. Empty it when every lesson is formatted.
-NOT_YET_FORMATTED = {"02_cross_entropy", "03_training_steps", "06_tensorflow_vs_pytorch"}
-
 JS_OVERFLOWING_CODE = """() => Array.from(document.querySelectorAll('main .cell_input pre'))
     .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth)
     .map(p => {
@@ -586,12 +580,7 @@ JS_OVERFLOWING_CODE = """() => Array.from(document.querySelectorAll('main .cell_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lesson", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        name in NOT_YET_FORMATTED, strict=True,
-        reason="code not yet formatted to 80 columns (tests/test_book.py: NOT_YET_FORMATTED)"))
-    for name in LESSONS
-])
+@pytest.mark.parametrize("lesson", LESSONS)
 def test_no_code_cell_of_a_lesson_needs_scrolling_sideways(visit, lesson):
     """Every code cell of the lesson page, in both framework tabs, fits its box:
     its scrollWidth is at most its clientWidth at each width of CODE_FIT_WIDTHS."""
