@@ -23,7 +23,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ._checks import check_positive_int, describe
+from .validation import check_integer, describe
 
 __all__ = ["causal_mask", "multi_head_self_attention", "scaled_dot_product_attention", "softmax"]
 
@@ -51,7 +51,7 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def causal_mask(T: int) -> np.ndarray:
     """A (T, T) boolean array, True where query ``t`` may see key ``s`` (``s <= t``)."""
-    T = check_positive_int("T", T)
+    T = check_integer("T", T, low=1)
     return np.tril(np.ones((T, T), dtype=bool))
 
 
@@ -111,7 +111,7 @@ def multi_head_self_attention(
     if x.ndim != 3:
         raise ValueError(f"x must have shape (B, T, C); got {describe(x)}.")
     B, T, C = x.shape
-    n_head = check_positive_int("n_head", n_head)
+    n_head = check_integer("n_head", n_head, low=1)
     if C % n_head:
         raise ValueError(f"n_head must divide the width C={C}; got n_head={n_head}.")
     missing = [key for key in ATTENTION_KEYS if key not in params]

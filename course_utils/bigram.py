@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive_int, describe
+from .validation import check_integer, describe
 
 __all__ = ["bigram_counts", "bigram_log_probs", "bigram_loss"]
 
@@ -31,7 +31,7 @@ def _ids(name: str, ids: object, vocab_size: int) -> np.ndarray:
 
 def bigram_counts(ids: np.ndarray, vocab_size: int) -> np.ndarray:
     """A (V, V) ``int64`` array: ``counts[a, b]`` is how often id ``b`` follows id ``a``."""
-    vocab_size = check_positive_int("vocab_size", vocab_size)
+    vocab_size = check_integer("vocab_size", vocab_size, low=1)
     ids = _ids("ids", ids, vocab_size)
     pairs = ids[:-1] * vocab_size + ids[1:]
     return np.bincount(pairs, minlength=vocab_size**2).reshape(vocab_size, vocab_size)

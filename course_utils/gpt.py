@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ._checks import check_positive_int, describe
+from .validation import check_integer, describe
 
 __all__ = [
     "GPTConfig",
@@ -53,7 +53,7 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
-            check_positive_int(name, getattr(self, name))
+            check_integer(name, getattr(self, name), low=1)
         if self.n_embd % self.n_head:
             raise ValueError(
                 f"n_head must divide n_embd; got n_embd={self.n_embd} and n_head={self.n_head}."

@@ -34,7 +34,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ._checks import check_positive_int, describe
+from .validation import check_integer, describe
 from .data import DATA_DIR_VARIABLE, DataIntegrityError, DataUnavailableError, default_cache_dir
 
 __all__ = [
@@ -300,8 +300,8 @@ def sample_batch(
     """
     if not isinstance(ids, np.ndarray) or ids.ndim != 1 or ids.dtype.kind not in "iu":
         raise TypeError(f"ids must be a 1-D NumPy integer array; got {describe(ids)}.")
-    batch_size = check_positive_int("batch_size", batch_size)
-    block_size = check_positive_int("block_size", block_size)
+    batch_size = check_integer("batch_size", batch_size, low=1)
+    block_size = check_integer("block_size", block_size, low=1)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator; got {describe(rng)}.")
     if len(ids) <= block_size:

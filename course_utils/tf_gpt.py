@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from ._checks import check_positive_int, check_seed, describe
+from .validation import check_integer, describe
 from .gpt import GPTConfig, check_weights
 from .text_data import sample_batch
 
@@ -146,7 +146,7 @@ def build_gpt(config: GPTConfig = GPTConfig(), *, seed: int = 0, dtype: str = "f
     """
     if not isinstance(config, GPTConfig):
         raise TypeError(f"config must be a GPTConfig; got {describe(config)}.")
-    seed = check_seed("seed", seed)
+    seed = check_integer("seed", seed, low=0)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
     model = GPT(config, seed=seed, dtype=dtype)
@@ -221,8 +221,8 @@ def evaluate_loss(
     The same seed gives the same batches in both frameworks.
     """
     model = _check_model(model)
-    n_batches = check_positive_int("n_batches", n_batches)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    n_batches = check_integer("n_batches", n_batches, low=1)
+    rng = np.random.default_rng(check_integer("seed", seed, low=0))
     step = _eval_step(model)
     total = 0.0
     for _ in range(n_batches):
@@ -255,9 +255,9 @@ def train(
     spent in training steps alone, evaluation excluded, as a one-item list.
     """
     model = _check_model(model)
-    steps = check_positive_int("steps", steps)
-    eval_every = check_positive_int("eval_every", eval_every)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    steps = check_integer("steps", steps, low=1)
+    eval_every = check_integer("eval_every", eval_every, low=1)
+    rng = np.random.default_rng(check_integer("seed", seed, low=0))
     optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay,
                                        beta_1=0.9, beta_2=0.99, epsilon=1e-8)
     optimizer.exclude_from_weight_decay(var_list=[v for v in model.trainable_variables if len(v.shape) < 2])
@@ -296,13 +296,13 @@ def generate(
     ``seed``. Returns the prompt and the new ids as one 1-D ``int64`` array.
     """
     model = _check_model(model)
-    max_new_tokens = check_positive_int("max_new_tokens", max_new_tokens)
+    max_new_tokens = check_integer("max_new_tokens", max_new_tokens, low=1)
     if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
         raise ValueError(f"temperature must be a number > 0; got {describe(temperature)}.")
     ids = np.asarray(prompt_ids, dtype=np.int64).ravel()
     if ids.size == 0:
         raise ValueError("prompt_ids must hold at least one id; got an empty array.")
-    rng = np.random.default_rng(check_seed("seed", seed))
+    rng = np.random.default_rng(check_integer("seed", seed, low=0))
     forward = tf.function(lambda idx: model(idx, training=False), reduce_retracing=True)
     for _ in range(max_new_tokens):
         context = ids[-model.config.block_size:][None, :]  # (1, T)

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_positive_int, check_seed, describe
+from .validation import check_integer, describe
 from .gpt import GPTConfig, check_weights, weight_shapes
 from .text_data import sample_batch
 
@@ -148,7 +148,7 @@ def build_gpt(config: GPTConfig = GPTConfig(), *, seed: int = 0, dtype: str = "f
     """
     if not isinstance(config, GPTConfig):
         raise TypeError(f"config must be a GPTConfig; got {describe(config)}.")
-    seed = check_seed("seed", seed)
+    seed = check_integer("seed", seed, low=0)
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
     generator_state = torch.random.get_rng_state()
@@ -234,8 +234,8 @@ def evaluate_loss(
     The same seed gives the same batches in both frameworks.
     """
     model = _check_model(model)
-    n_batches = check_positive_int("n_batches", n_batches)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    n_batches = check_integer("n_batches", n_batches, low=1)
+    rng = np.random.default_rng(check_integer("seed", seed, low=0))
     model.eval()
     total = 0.0
     with torch.no_grad():
@@ -270,9 +270,9 @@ def train(
     spent in training steps alone, evaluation excluded, as a one-item list.
     """
     model = _check_model(model)
-    steps = check_positive_int("steps", steps)
-    eval_every = check_positive_int("eval_every", eval_every)
-    rng = np.random.default_rng(check_seed("seed", seed))
+    steps = check_integer("steps", steps, low=1)
+    eval_every = check_integer("eval_every", eval_every, low=1)
+    rng = np.random.default_rng(check_integer("seed", seed, low=0))
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
@@ -309,13 +309,13 @@ def generate(
     ``seed``. Returns the prompt and the new ids as one 1-D ``int64`` array.
     """
     model = _check_model(model)
-    max_new_tokens = check_positive_int("max_new_tokens", max_new_tokens)
+    max_new_tokens = check_integer("max_new_tokens", max_new_tokens, low=1)
     if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature <= 0:
         raise ValueError(f"temperature must be a number > 0; got {describe(temperature)}.")
     ids = np.asarray(prompt_ids, dtype=np.int64).ravel()
     if ids.size == 0:
         raise ValueError("prompt_ids must hold at least one id; got an empty array.")
-    rng = np.random.default_rng(check_seed("seed", seed))
+    rng = np.random.default_rng(check_integer("seed", seed, low=0))
     model.eval()
     with torch.no_grad():
         for _ in range(max_new_tokens):
