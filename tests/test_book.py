@@ -60,6 +60,7 @@ LESSONS = [
     "04_mnist_tensorflow",
     "05_mnist_pytorch",
     "06_tensorflow_vs_pytorch",
+    "08_tiny_gpt",
 ]
 
 # Console errors the check tolerates. Each entry: (a regular expression the
