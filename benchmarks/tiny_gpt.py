@@ -62,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--frameworks", default="torch,keras")
     parser.add_argument("--eval-batches", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads per library (0: each library's default, all cores); "
+                        "1 on a busy machine")
     args = parser.parse_args(argv)
+    if args.threads:
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     unknown = sorted(set(frameworks) - {"torch", "keras"})
     if unknown:
@@ -77,16 +82,28 @@ def main(argv: list[str] | None = None) -> int:
     flops_iteration = gpt.flops_per_token(config) * tokens
     print(f"config {config}; {gpt.parameter_count(config):,} parameters; "
           f"{gpt.flops_per_token(config):,} FLOPs per token; {tokens} tokens per iteration; "
-          f"{args.steps} iterations; cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+          f"{args.steps} iterations; cores {os.cpu_count()}, threads {args.threads or 'default'}, "
+          f"load average {os.getloadavg()[0]:.1f}")
 
     rates, results = {}, {}
     for name in frameworks:
         if name == "torch":
+            import torch
+
             from course_utils import torch_gpt as module
+
+            if args.threads:
+                torch.set_num_threads(args.threads)
 
             rates[name] = torch_matmul_rate()
         else:
+            import tensorflow as tf
+
             from course_utils import tf_gpt as module
+
+            if args.threads:
+                tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+                tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
             rates[name] = tf_matmul_rate()
         model = module.build_gpt(config, seed=0)
