@@ -461,8 +461,9 @@ print(vocab.decode(chars))
 #
 # The trained PyTorch model's weights go back into the NumPy reference: the
 # embeddings, the first layer norm and the first block's attention, computed
-# with `course_utils.attention`, must give what PyTorch's block gives, and
-# then show where each position looks.
+# with `course_utils.attention`, must give what the first block gives in
+# PyTorch and, with the same weights copied in, in Keras; then the weights
+# show where each position looks.
 
 # %%
 trained = torch_gpt.get_weights(torch_model)
@@ -475,14 +476,21 @@ block0 = {key: trained[f"h0.attn.{key}"].astype(np.float64) for key in attention
 numpy_attn, head_weights = attention.multi_head_self_attention(normed[None].astype(np.float64), block0,
                                                                 LESSON.n_head)
 
+# %% tags=["tensorflow"]
+tf_gpt.set_weights(keras_gpt, trained)  # the trained PyTorch weights, in Keras
+keras_block = keras_gpt.h[0]
+keras_attn = np.asarray(keras_block.attn(keras_block.ln_1(h0[None])))
+
 # %% tags=["pytorch"]
 with torch.no_grad():
     block = torch_model.h[0]
     torch_attn = block.attn(block.ln_1(torch.from_numpy(h0[None]).to(device))).cpu().numpy()
 
 # %%
-np.testing.assert_allclose(numpy_attn, torch_attn, rtol=0, atol=1e-5)
-print("NumPy's attention with the trained weights matches PyTorch's first block within 1e-5")
+for name, framework_attn in (("Keras", keras_attn), ("PyTorch", torch_attn)):
+    np.testing.assert_allclose(numpy_attn, framework_attn, rtol=0, atol=1e-5, err_msg=name)
+print("with the trained weights, NumPy's attention matches the first block of Keras"
+      " and of PyTorch within 1e-5")
 HEAD = 0
 fig, ax = plt.subplots(figsize=(6.4, 5.8))
 image = ax.imshow(head_weights[0, HEAD], cmap="cividis", vmin=0, vmax=1)
