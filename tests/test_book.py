@@ -62,6 +62,7 @@ LESSONS = [
     "05_mnist_pytorch",
     "06_tensorflow_vs_pytorch",
     "07_scaling_laws",
+    "08_tiny_gpt",
 ]
 
 # Console errors the check tolerates. Each entry: (a regular expression the
