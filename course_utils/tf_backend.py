@@ -13,7 +13,30 @@ import tensorflow as tf
 from ._checks import check_images_labels, check_positive_int, check_seed
 from .data import PIXEL_SCALE
 
-__all__ = ["make_dataset", "normalize"]
+__all__ = ["best_device", "make_dataset", "normalize"]
+
+
+def best_device() -> str:
+    """The device TensorFlow places work on by default: the first GPU, else the CPU.
+
+    Returns
+    -------
+    str
+        ``"/GPU:0"`` when TensorFlow sees a GPU (CUDA on Linux, Apple's Metal
+        plug-in ``tensorflow-metal`` on a Mac), otherwise ``"/CPU:0"``.
+
+    Notes
+    -----
+    Keras needs no ``.to(device)``: it puts variables and operations on the
+    first GPU by itself. Use the name to report where the work ran, or to
+    pin a block with ``with tf.device(best_device()):``. Each tensor's
+    ``.device`` attribute names where it lives.
+
+    The PyTorch twin is :func:`course_utils.torch_backend.best_device`.
+    """
+    if tf.config.list_physical_devices("GPU"):
+        return "/GPU:0"
+    return "/CPU:0"
 
 
 def normalize(images: tf.Tensor) -> tf.Tensor:

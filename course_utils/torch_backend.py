@@ -18,7 +18,35 @@ import torch
 from ._checks import check_images_labels, check_positive_int, check_seed
 from .data import PIXEL_SCALE
 
-__all__ = ["Batches", "make_dataset", "normalize"]
+__all__ = ["Batches", "best_device", "make_dataset", "normalize"]
+
+
+def best_device() -> torch.device:
+    """The fastest device this machine offers PyTorch: CUDA, then Apple MPS, then the CPU.
+
+    Returns
+    -------
+    torch.device
+        ``cuda`` (the current CUDA device, on NVIDIA and ROCm builds),
+        ``mps`` (Apple silicon) or ``cpu``. Move the model once with
+        ``model.to(device)`` and every batch with ``x.to(device)``.
+
+    Notes
+    -----
+    Results on a GPU need not equal the CPU's bit for bit: the kernels sum in
+    a different order. For repeatable GPU runs see the README ("Running on a
+    GPU"): ``CUBLAS_WORKSPACE_CONFIG`` and
+    ``torch.use_deterministic_algorithms(True)``.
+
+    The TensorFlow twin, :func:`course_utils.tf_backend.best_device`, returns
+    a device name instead, since Keras places work itself.
+    """
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
 
 
 def normalize(images: torch.Tensor) -> torch.Tensor:
