@@ -128,6 +128,11 @@ def _check_loop_arguments(model: Any, batches: Any, loss_fn: Any) -> None:
         raise TypeError(f"loss_fn must be a loss such as nn.CrossEntropyLoss(); got {describe(loss_fn)}.")
 
 
+def _device_of(model: nn.Module) -> torch.device:
+    """Where the model's parameters live (the CPU for a model without any)."""
+    return next(model.parameters(), torch.zeros(())).device
+
+
 def train_epoch(
     model: nn.Module,
     batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
@@ -139,6 +144,9 @@ def train_epoch(
     description: str = "training",
 ) -> dict[str, float]:
     """One pass over ``batches``: the training steps of the five-step recipe.
+
+    Each batch is moved to the device of the model's parameters first, so a
+    model put on :func:`course_utils.torch_backend.best_device` trains there.
 
     For each batch: forget the old gradients, forward pass, loss, backward
     pass, update (then advance ``scheduler``, if any). The model is put in
@@ -166,7 +174,9 @@ def train_epoch(
 
         bar = tqdm(total=len(batches) if hasattr(batches, "__len__") else None, desc=description,
                    file=sys.stdout, mininterval=0.5, ncols=90, unit="batch")
+    device = _device_of(model)
     for images, labels in batches:
+        images, labels = images.to(device), labels.to(device)  # no copy when already there
         optimizer.zero_grad()
         scores = model(images)
         loss = loss_fn(scores, labels)
@@ -198,7 +208,8 @@ def evaluate(
 ) -> dict[str, float]:
     """Mean loss and accuracy of ``model`` on ``batches``, in evaluation mode, without gradients.
 
-    The model's mode (training or evaluation) is restored afterwards.
+    The model's mode (training or evaluation) is restored afterwards. Batches
+    go to the device of the model's parameters, as in :func:`train_epoch`.
     Returns ``{"loss": ..., "accuracy": ...}``.
     """
     _check_loop_arguments(model, batches, loss_fn)
@@ -207,7 +218,9 @@ def evaluate(
     total_loss, correct, seen = 0.0, 0, 0
     try:
         with torch.no_grad():  # no graph is recorded: less memory, less time
+            device = _device_of(model)
             for images, labels in batches:
+                images, labels = images.to(device), labels.to(device)
                 scores = model(images)
                 total_loss += loss_fn(scores, labels).item() * len(labels)
                 correct += int((scores.argmax(dim=1) == labels).sum())
@@ -232,13 +245,15 @@ def predict_classes(model: nn.Module, images: np.ndarray, *, batch_size: int = 2
     batch_size = check_positive_int("batch_size", batch_size)
     out = np.empty(len(images), dtype=np.int64)
     dtype = next(model.parameters(), torch.zeros(())).dtype  # float32, or float64 for a float64 model
+    device = _device_of(model)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
             for start in range(0, len(images), batch_size):
-                batch = normalize(torch.from_numpy(images[start : start + batch_size])).to(dtype)
-                out[start : start + batch_size] = model(batch).argmax(dim=1).numpy()
+                batch = normalize(torch.from_numpy(images[start : start + batch_size]))
+                batch = batch.to(device=device, dtype=dtype)
+                out[start : start + batch_size] = model(batch).argmax(dim=1).cpu().numpy()
     finally:
         model.train(was_training)
     return out
