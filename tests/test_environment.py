@@ -207,12 +207,39 @@ def test_a_requirements_option_pip_rejects_fails_the_resolution(tmp_path):
     assert "no such option: --no-deps" in result.stderr
 
 
-def test_postbuild_installs_the_package_and_the_lab_settings():
-    """Binder runs postBuild after copying the repository; it applies what `make` installs."""
-    text = (ROOT / "postBuild").read_text()
-    assert text.startswith("#!/bin/bash") or text.startswith("#!/usr/bin/env bash")
-    assert (ROOT / "postBuild").stat().st_mode & 0o111, "postBuild must be executable"
-    assert "jupyter/overrides.json" in text
+@pytest.mark.slow
+def test_postbuild_installs_the_package_and_the_lab_settings(tmp_path):
+    """Binder runs postBuild after copying the repository; run it in a throwaway environment.
+
+    The environment sees this one's packages but not course_utils (see
+    tests/conftest.py, make_overlay_venv), as Binder's does after environment.yml.
+    """
+    import os
+    import shutil
+    import subprocess
+
+    from conftest import make_overlay_venv, overlay_env
+
+    python = make_overlay_venv(tmp_path / "binder-env")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("postBuild", "pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, repo / name)
+    for name in ("course_utils", "jupyter"):
+        shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
+    assert os.access(repo / "postBuild", os.X_OK), "postBuild must be executable"
+    env = overlay_env(PATH=f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run(["./postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    probe = ("import json, course_utils; from jupyterlab.commands import get_app_dir; "
+             "print(json.dumps([course_utils.__file__, get_app_dir()]))")
+    where, app_dir = json.loads(subprocess.run([str(python), "-c", probe], cwd=tmp_path, env=overlay_env(),
+                                               capture_output=True, text=True, check=True).stdout)
+    assert where.startswith(str(repo / "course_utils")), where
+    assert app_dir.startswith(str(tmp_path / "binder-env")), app_dir
+    installed = json.loads((Path(app_dir) / "settings" / "overrides.json").read_text())
+    assert installed == json.loads((ROOT / "jupyter" / "overrides.json").read_text())
+    assert installed["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
 def test_jupyterlab_opens_py_files_as_notebooks():
