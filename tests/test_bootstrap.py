@@ -141,7 +141,7 @@ EXECUTE = """
 import sys, json, jupytext, nbformat
 from nbclient import NotebookClient
 nb = jupytext.read(sys.argv[1])
-NotebookClient(nb, timeout=900, kernel_name="python3",
+NotebookClient(nb, timeout=3000, kernel_name="python3",
                resources={"metadata": {"path": sys.argv[2]}}).execute()
 first = next(c for c in nb.cells if c.cell_type == "code")
 print(json.dumps({"bootstrap": "".join(o.get("text", "") for o in first.outputs),
@@ -166,7 +166,7 @@ def test_hosted_runtime_simulation_runs_lessons_1_and_5(tmp_path):
         notebook = workdir / f"{lesson}.py"
         shutil.copy2(ROOT / "notebooks" / f"{lesson}.py", notebook)
         result = subprocess.run([str(python), str(script), str(notebook), str(workdir)], cwd=workdir,
-                                env=env, capture_output=True, text=True, timeout=1800)
+                                env=env, capture_output=True, text=True, timeout=3600)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
         report = json.loads(result.stdout.strip().splitlines()[-1])
         if number == 0:
