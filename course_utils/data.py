@@ -6,7 +6,14 @@
    without internet access;
 2. the user cache directory (``platformdirs.user_cache_dir("course-utils")``,
    or ``$COURSE_CACHE_DIR``, or the ``cache_dir`` argument);
-3. public mirrors, downloaded with :mod:`pooch` into the cache.
+3. public mirrors, downloaded with :mod:`pooch` into the cache: first the
+   mirrors named in ``$COURSE_MNIST_MIRROR``, if set, then :data:`MIRRORS`.
+
+Where the default mirrors are slow or blocked (in mainland China, for
+example, Google's storage is not reachable), name a closer copy of the four
+``.gz`` files: ``COURSE_MNIST_MIRROR=https://example.org/mnist/`` (several
+base URLs may be given, separated by spaces). Any copy is safe to use, since
+each file is verified against the published digests.
 
 Every file is checked before use: its IDX header (magic number and
 dimensions), its size and the SHA-256 digest of its decompressed content,
@@ -54,6 +61,7 @@ MIRRORS: tuple[str, ...] = (
 )
 
 DATA_DIR_VARIABLE = "COURSE_DATA_DIR"
+MIRROR_VARIABLE = "COURSE_MNIST_MIRROR"
 CACHE_DIR_VARIABLE = "COURSE_CACHE_DIR"
 
 #: Pixel values are divided by this to bring them into [0, 1]. Both framework
@@ -236,6 +244,20 @@ def _check_against(path: Path, raw: bytes, shape: tuple[int, ...], expected: Idx
         )
 
 
+def user_mirrors() -> tuple[str, ...]:
+    """The base URLs in ``$COURSE_MNIST_MIRROR`` (separated by spaces), checked; may be empty."""
+    value = os.environ.get(MIRROR_VARIABLE, "")
+    urls = tuple(value.split())
+    for url in urls:
+        if not url.startswith(("https://", "http://", "ftp://")):
+            raise ValueError(
+                f"${MIRROR_VARIABLE} should hold base URLs (https://, http:// or ftp://) of a "
+                f"folder with the four MNIST .gz files, separated by spaces; got {url!r} in "
+                f"{value!r}. Fix it, or unset {MIRROR_VARIABLE} to use the default mirrors."
+            )
+    return urls
+
+
 def _candidates(folder: Path, name: str) -> list[Path]:
     """The files in ``folder`` that may hold ``name``: compressed first, then plain."""
     return [p for p in (folder / f"{name}.gz", folder / name) if p.is_file()]
@@ -347,7 +369,8 @@ def load_mnist(
         cache folder; the files go into its ``mnist/`` subfolder.
     mirrors : sequence of str or None
         Base URLs tried in order for a file that is not found locally.
-        Defaults to :data:`MIRRORS`.
+        Defaults to the URLs in ``$COURSE_MNIST_MIRROR`` (if set), then
+        :data:`MIRRORS`.
     download : bool
         Set to False to fail rather than reach the network.
     progress : bool
@@ -392,7 +415,7 @@ def load_mnist(
             f"mirrors must be a sequence of base URLs, not a single string; got {mirrors!r}."
         )
     timeout = check_real("timeout", timeout, low=0, low_open=True)
-    mirror_list = tuple(MIRRORS if mirrors is None else mirrors)
+    mirror_list = tuple(user_mirrors() + MIRRORS if mirrors is None else mirrors)
     arrays = {
         name: _load_file(
             spec, mnist_dir, cache, mirror_list, download=download, progress=progress, timeout=timeout

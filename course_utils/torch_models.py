@@ -282,8 +282,9 @@ def predict_classes(
             for start in range(0, len(images), batch_size):
                 batch = normalize(
                     torch.from_numpy(images[start : start + batch_size])
-                ).to(dtype)
-                out[start : start + batch_size] = model(batch).argmax(dim=1).numpy()
+                ).to(device=_device_of(model), dtype=dtype)
+                scores = model(batch)
+                out[start : start + batch_size] = scores.argmax(dim=1).cpu().numpy()
     finally:
         model.train(was_training)
     return out
@@ -317,7 +318,9 @@ def evaluate(model: Any, batches: Iterable[Any], loss_fn: Any) -> dict[str, floa
     total_loss, correct, seen = 0.0, 0, 0
     try:
         with torch.no_grad():  # no graph is recorded: less memory, less time
+            device = _device_of(model)  # batches go where the parameters are
             for images, labels in batches:
+                images, labels = images.to(device), labels.to(device)
                 scores = model(images)
                 total_loss += loss_fn(scores, labels).item() * len(labels)
                 correct += int((scores.argmax(dim=1) == labels).sum())
@@ -361,6 +364,11 @@ def make_optimizer(
     return optimizer, scheduler
 
 
+def _device_of(model: nn.Module) -> torch.device:
+    """Where the model's parameters live (the CPU for a model without any)."""
+    return next(model.parameters(), torch.zeros(())).device
+
+
 def train_epoch(
     model: nn.Module,
     batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
@@ -372,6 +380,9 @@ def train_epoch(
     description: str = "training",
 ) -> dict[str, float]:
     """One pass over ``batches``: the training steps of the five-step recipe.
+
+    Each batch is moved to the device of the model's parameters first, so a
+    model put on :func:`course_utils.torch_backend.best_device` trains there.
 
     For each batch: forget the old gradients, forward pass, loss, backward
     pass, update (then advance ``scheduler``, if any). The model is put in
@@ -408,7 +419,9 @@ def train_epoch(
             ncols=90,
             unit="batch",
         )
+    device = _device_of(model)
     for images, labels in batches:
+        images, labels = images.to(device), labels.to(device)  # no copy when already there
         optimizer.zero_grad()
         scores = model(images)
         loss = loss_fn(scores, labels)

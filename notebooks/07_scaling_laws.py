@@ -148,8 +148,10 @@ print("training:", x_train.shape, x_train.dtype, " test:", x_test.shape)
 for hidden in (4, 32, 128, 512):
     n = scaling.mlp_parameters(hidden)
     exact = mnist_models.training_flops_per_example((784, hidden, 10))
-    print(f"width {hidden:3d}: N = {n:7,d}, 6N = {6 * n:9,d}, "
-          f"counted = {exact:9,d}, ratio {exact / (6 * n):.3f}")
+    print(
+        f"width {hidden:3d}: N = {n:7,d}, 6N = {6 * n:9,d}, "
+        f"counted = {exact:9,d}, ratio {exact / (6 * n):.3f}"
+    )
     assert 0.6 < exact / (6 * n) < 0.7
 print("the matrix products of one step cost between 0.6 and 0.7 times 6N")
 
@@ -172,20 +174,28 @@ noise = 1 + 0.005 * rng.standard_normal(n_syn.size)
 loss_syn = scaling.power_law(n_syn, *truth.values()) * noise
 
 n0 = np.exp(np.mean(np.log(n_syn)))
-popt, pcov = curve_fit(lambda u, l, A, al: l + A * u**-al, n_syn / n0,
-                       loss_syn, p0=[0.03, 0.1, 0.3],
-                       bounds=([0, 0, 0], [np.inf, np.inf, 5]))
+popt, pcov = curve_fit(
+    lambda u, l, A, al: l + A * u**-al,
+    n_syn / n0,
+    loss_syn,
+    p0=[0.03, 0.1, 0.3],
+    bounds=([0, 0, 0], [np.inf, np.inf, 5]),
+)
 reference = {"l_inf": popt[0], "a": popt[1] * n0 ** popt[2], "alpha": popt[2]}
 fit_syn = scaling.fit_power_law(n_syn, loss_syn)
 print("library:  ", fit_syn.describe())
 for name, value in truth.items():
     estimate, error = getattr(fit_syn, name), fit_syn.stderr[name]
-    print(f"{name:5s}: true {value:6.3f}, fitted {estimate:6.3f} ± "
-          f"{error:.3f} ({abs(estimate - value) / error:.1f} standard errors)")
+    print(
+        f"{name:5s}: true {value:6.3f}, fitted {estimate:6.3f} ± "
+        f"{error:.3f} ({abs(estimate - value) / error:.1f} standard errors)"
+    )
     assert abs(estimate - value) < 3 * error
     np.testing.assert_allclose(estimate, reference[name], rtol=1e-4)
-print("the fit recovers the known law within 3 standard errors, and the "
-      "library agrees with the reference to 1e-4")
+print(
+    "the fit recovers the known law within 3 standard errors, and the "
+    "library agrees with the reference to 1e-4"
+)
 
 # %% [markdown]
 # ## TensorFlow and PyTorch side by side
@@ -202,13 +212,15 @@ print("the fit recovers the known law within 3 standard errors, and the "
 # `tf_scaling.train_mlp??` and `torch_scaling.train_mlp??`.
 
 # %% tags=["tensorflow", "nbval-ignore-output"]
-tf_run = tf_scaling.train_mlp(x_train, y_train, x_test, y_test,
-                              hidden=32, examples=12_800)
+tf_run = tf_scaling.train_mlp(
+    x_train, y_train, x_test, y_test, hidden=32, examples=12_800
+)
 print({k: round(v, 5) for k, v in tf_run.items() if k != "seconds"})
 
 # %% tags=["pytorch", "nbval-ignore-output"]
-torch_run = torch_scaling.train_mlp(x_train, y_train, x_test, y_test,
-                                    hidden=32, examples=12_800)
+torch_run = torch_scaling.train_mlp(
+    x_train, y_train, x_test, y_test, hidden=32, examples=12_800
+)
 print({k: round(v, 5) for k, v in torch_run.items() if k != "seconds"})
 
 # %% [markdown]
@@ -222,19 +234,32 @@ AGREE_RTOL = 2e-3
 agree_widths = (8, 32, 128)
 curves = {}
 for fw, width_32 in [("pytorch", torch_run), ("tensorflow", tf_run)]:
-    runs = {h: scaling.train_mlp(x_train, y_train, x_test, y_test, hidden=h,
-                                 examples=12_800, framework=fw)
-            for h in agree_widths if h != 32}
+    runs = {
+        h: scaling.train_mlp(
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            hidden=h,
+            examples=12_800,
+            framework=fw,
+        )
+        for h in agree_widths
+        if h != 32
+    }
     runs[32] = width_32  # the run of the cells above
     curves[fw] = np.array([runs[h]["test_loss"] for h in agree_widths])
 for h, a, b in zip(agree_widths, curves["pytorch"], curves["tensorflow"]):
     print(f"width {h:3d}: PyTorch {a:.5f}, TensorFlow {b:.5f}")
-np.testing.assert_allclose(curves["tensorflow"], curves["pytorch"],
-                           rtol=AGREE_RTOL)
+np.testing.assert_allclose(
+    curves["tensorflow"], curves["pytorch"], rtol=AGREE_RTOL
+)
 gaps = np.abs(np.diff(curves["pytorch"]))
 assert gaps.min() > 10 * AGREE_RTOL * curves["pytorch"].max()
-print(f"both frameworks agree within rtol={AGREE_RTOL:g} at every width, "
-      "and each width differs from the next by more than ten times that")
+print(
+    f"both frameworks agree within rtol={AGREE_RTOL:g} at every width, "
+    "and each width differs from the next by more than ten times that"
+)
 
 # %% [markdown]
 # ## The stored full sweeps
@@ -251,8 +276,9 @@ stored = scaling.load_results()
 print("command: ", stored["command"])
 for key in ("date", "framework", "seeds", "machine", "versions"):
     print(f"{key:9s}", stored["provenance"][key])
-counts = {k: len(stored[k]["runs"])
-          for k in ("width_sweep", "data_sweep", "isoflop")}
+counts = {
+    k: len(stored[k]["runs"]) for k in ("width_sweep", "data_sweep", "isoflop")
+}
 print("runs:", counts, "in all:", sum(counts.values()))
 assert sum(counts.values()) == 55
 
@@ -276,24 +302,39 @@ for n, l, s, r in zip(n_full, loss_full, spread_full, fit_n.residuals):
 
 # %% tags=["nbval-ignore-output"]
 LIVE_WIDTHS, LIVE_EXAMPLES = (4, 16, 64, 256), 30_000
-live_width = [scaling.train_mlp(x_train, y_train, x_test, y_test, hidden=h,
-                                examples=LIVE_EXAMPLES, framework=FRAMEWORK)
-              for h in LIVE_WIDTHS]
+live_width = [
+    scaling.train_mlp(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        hidden=h,
+        examples=LIVE_EXAMPLES,
+        framework=FRAMEWORK,
+    )
+    for h in LIVE_WIDTHS
+]
 n_live = np.array([r["parameters"] for r in live_width], dtype=float)
 loss_live = np.array([r["test_loss"] for r in live_width])
 stored_at = dict(zip(n_full, loss_full))
 for r in live_width:
-    print(f"width {r['hidden']:3d}: half an epoch {r['test_loss']:.4f}, "
-          f"5 epochs (stored) {stored_at[r['parameters']]:.4f}")
+    print(
+        f"width {r['hidden']:3d}: half an epoch {r['test_loss']:.4f}, "
+        f"5 epochs (stored) {stored_at[r['parameters']]:.4f}"
+    )
 assert all(np.diff(loss_live) < 0), loss_live
 print("live: the loss falls with every step up in width")
 
 # %%
 fig = scaling_plots.plot_scaling(
-    {"stored: 5 epochs, mean of 2 seeds": (n_full, loss_full),
-     "this run: half an epoch": (n_live, loss_live)},
-    fit_n, xlabel="parameters N",
-    title="Test loss against model size, one fixed recipe")
+    {
+        "stored: 5 epochs, mean of 2 seeds": (n_full, loss_full),
+        "this run: half an epoch": (n_live, loss_live),
+    },
+    fit_n,
+    xlabel="parameters N",
+    title="Test loss against model size, one fixed recipe",
+)
 plt.show()
 
 # %% [markdown]
@@ -326,19 +367,25 @@ for n, l in zip(n_full, loss_full):
     train = np.mean(last[n])
     print(f"{n:8,.0f}   {train:.4f}      {l:.4f}     {l - train:+.4f}")
 gain = 1 - loss_full[1:] / loss_full[:-1]
-print("loss removed by each doubling of width:",
-      " ".join(f"{g:.0%}" for g in gain))
+print(
+    "loss removed by each doubling of width:",
+    " ".join(f"{g:.0%}" for g in gain),
+)
 assert gain[:3].min() > 0.2 and gain[-1] < 0.1
 gap_small = loss_full[0] - np.mean(last[n_full[0]])
 gap_large = loss_full[-1] - np.mean(last[n_full[-1]])
 assert gap_large > gap_small
 assert fit_n.residuals[-2:].max() < 0 and loss_full[-1] < fit_n.l_inf
-print(f"residuals of the two widest: {fit_n.residuals[-2]:+.4f}, "
-      f"{fit_n.residuals[-1]:+.4f}; widest loss {loss_full[-1]:.4f} < "
-      f"L_inf {fit_n.l_inf:.4f}")
-print("the first three doublings each remove more than 20 % of the loss, the "
-      "last less than 10 %; the largest model's test loss lies further above "
-      "its training loss than the smallest's")
+print(
+    f"residuals of the two widest: {fit_n.residuals[-2]:+.4f}, "
+    f"{fit_n.residuals[-1]:+.4f}; widest loss {loss_full[-1]:.4f} < "
+    f"L_inf {fit_n.l_inf:.4f}"
+)
+print(
+    "the first three doublings each remove more than 20 % of the loss, the "
+    "last less than 10 %; the largest model's test loss lies further above "
+    "its training loss than the smallest's"
+)
 
 # %% [markdown]
 # The smallest models are limited by capacity: their training loss is as high
@@ -370,10 +417,18 @@ print("the test loss falls with every increase of the training set")
 
 # %% tags=["nbval-ignore-output"]
 LIVE_SIZES = (1_000, 4_000, 15_000, 60_000)
-live_data = [scaling.train_mlp(x_train[:d], y_train[:d], x_test, y_test,
-                               hidden=stored["data_sweep"]["hidden"],
-                               examples=LIVE_EXAMPLES, framework=FRAMEWORK)
-             for d in LIVE_SIZES]
+live_data = [
+    scaling.train_mlp(
+        x_train[:d],
+        y_train[:d],
+        x_test,
+        y_test,
+        hidden=stored["data_sweep"]["hidden"],
+        examples=LIVE_EXAMPLES,
+        framework=FRAMEWORK,
+    )
+    for d in LIVE_SIZES
+]
 loss_live_d = np.array([r["test_loss"] for r in live_data])
 for d, l in zip(LIVE_SIZES, loss_live_d):
     print(f"{d:6,d} images: test loss {l:.4f}")
@@ -383,15 +438,23 @@ assert level < 0.05, loss_live_d
 print(f"live: 60,000 images end within {level:.1%} of 15,000")
 
 assert fit_d.l_inf < fit_d.stderr["l_inf"]
-print(f"L_inf = {fit_d.l_inf:.4f} ± {fit_d.stderr['l_inf']:.4f}: "
-      "not distinguishable from 0")
+print(
+    f"L_inf = {fit_d.l_inf:.4f} ± {fit_d.stderr['l_inf']:.4f}: "
+    "not distinguishable from 0"
+)
 
 fig = scaling_plots.plot_scaling(
-    {"stored: 300,000 examples seen": (d_full, loss_d),
-     "this run: 30,000 examples seen": (np.array(LIVE_SIZES, float),
-                                        loss_live_d)},
-    fit_d, xlabel="training images D",
-    title="Test loss against training-set size, width 128")
+    {
+        "stored: 300,000 examples seen": (d_full, loss_d),
+        "this run: 30,000 examples seen": (
+            np.array(LIVE_SIZES, float),
+            loss_live_d,
+        ),
+    },
+    fit_d,
+    xlabel="training images D",
+    title="Test loss against training-set size, width 128",
+)
 plt.show()
 
 # %% [markdown]
@@ -442,44 +505,66 @@ for c in budgets:
     loss = np.array([r["test_loss"] for r in runs])
     assert len(runs) >= 5
     # D is rounded down to whole batches of 128, so C is met within 2 %
-    assert np.allclose([6 * r["parameters"] * r["examples"] for r in runs],
-                       c, rtol=0.02)
+    assert np.allclose(
+        [6 * r["parameters"] * r["examples"] for r in runs], c, rtol=0.02
+    )
     iso_curves[c] = (n, loss)
     optima[c] = scaling.isoflop_optimum(n, loss, window=WINDOW)
-    print(f"C = {c:.0e}: {len(runs)} sizes from {n.min():,.0f} to "
-          f"{n.max():,.0f}; N* = {optima[c].parameters:,.0f}, "
-          f"loss {optima[c].loss:.4f}, inside the sweep: {optima[c].interior}")
+    print(
+        f"C = {c:.0e}: {len(runs)} sizes from {n.min():,.0f} to "
+        f"{n.max():,.0f}; N* = {optima[c].parameters:,.0f}, "
+        f"loss {optima[c].loss:.4f}, inside the sweep: {optima[c].interior}"
+    )
     assert optima[c].interior
 n_star = np.array([optima[c].parameters for c in budgets])
 fit_c = scaling.fit_exponent(budgets, n_star)
-print(f"N* ∝ C^a with a = {fit_c.exponent:.3f} ± {fit_c.exponent_stderr:.3f}"
-      f" (Chinchilla: about 0.5); difference "
-      f"{abs(fit_c.exponent - 0.5) / fit_c.exponent_stderr:.1f} "
-      "standard errors")
+print(
+    f"N* ∝ C^a with a = {fit_c.exponent:.3f} ± {fit_c.exponent_stderr:.3f}"
+    f" (Chinchilla: about 0.5); difference "
+    f"{abs(fit_c.exponent - 0.5) / fit_c.exponent_stderr:.1f} "
+    "standard errors"
+)
 assert (0.5 - fit_c.exponent) / fit_c.exponent_stderr > 3
 assert 0.3 < fit_c.exponent < 0.5
 
 # %% tags=["nbval-ignore-output"]
 LIVE_BUDGET = 5e8
-live_iso = [scaling.train_mlp(
-    x_train, y_train, x_test, y_test, hidden=h, framework=FRAMEWORK,
-    examples=round(scaling.isoflop_examples(LIVE_BUDGET,
-                                            scaling.mlp_parameters(h))))
-    for h in (1, 2, 4, 8, 16)]
+live_iso = [
+    scaling.train_mlp(
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        hidden=h,
+        framework=FRAMEWORK,
+        examples=round(
+            scaling.isoflop_examples(LIVE_BUDGET, scaling.mlp_parameters(h))
+        ),
+    )
+    for h in (1, 2, 4, 8, 16)
+]
 n_iso = np.array([r["parameters"] for r in live_iso], dtype=float)
 loss_iso = np.array([r["test_loss"] for r in live_iso])
 for r in live_iso:
-    print(f"width {r['hidden']:2d}: N = {r['parameters']:6,d}, "
-          f"D = {r['examples']:7,d}, C = {r['compute']:.2e}, "
-          f"loss {r['test_loss']:.4f}")
+    print(
+        f"width {r['hidden']:2d}: N = {r['parameters']:6,d}, "
+        f"D = {r['examples']:7,d}, C = {r['compute']:.2e}, "
+        f"loss {r['test_loss']:.4f}"
+    )
 live_opt = scaling.isoflop_optimum(n_iso, loss_iso)
-print(f"live budget {LIVE_BUDGET:.0e}: N* = {live_opt.parameters:,.0f}, "
-      f"inside the sweep: {live_opt.interior}")
+print(
+    f"live budget {LIVE_BUDGET:.0e}: N* = {live_opt.parameters:,.0f}, "
+    f"inside the sweep: {live_opt.interior}"
+)
 
 # %%
 fig = scaling_plots.plot_isoflop(
-    iso_curves, optima, fit_c, live={LIVE_BUDGET: (n_iso, loss_iso)},
-    title="IsoFLOP curves: the best model size for each compute budget")
+    iso_curves,
+    optima,
+    fit_c,
+    live={LIVE_BUDGET: (n_iso, loss_iso)},
+    title="IsoFLOP curves: the best model size for each compute budget",
+)
 plt.show()
 
 # %% [markdown]
@@ -519,11 +604,14 @@ plt.show()
 # Brown et al. report for GPT-3 175B (their Table D.1).
 
 # %%
-gpt3_flops = scaling.training_compute(scaling.GPT3_PARAMETERS,
-                                      scaling.GPT3_TOKENS)
+gpt3_flops = scaling.training_compute(
+    scaling.GPT3_PARAMETERS, scaling.GPT3_TOKENS
+)
 ratio = gpt3_flops / scaling.GPT3_REPORTED_FLOPS
-print(f"6 N D = {gpt3_flops:.3e} FLOPs; reported "
-      f"{scaling.GPT3_REPORTED_FLOPS:.2e}; ratio {ratio:.4f}")
+print(
+    f"6 N D = {gpt3_flops:.3e} FLOPs; reported "
+    f"{scaling.GPT3_REPORTED_FLOPS:.2e}; ratio {ratio:.4f}"
+)
 assert abs(ratio - 1) < 0.01
 print("6ND matches the reported training compute within 1 %")
 
@@ -537,13 +625,16 @@ print("6ND matches the reported training compute within 1 %")
 
 # %%
 weights_bytes = scaling.GPT3_PARAMETERS * scaling.BYTES_PER_PARAMETER_FP16
-train_bytes = (scaling.GPT3_PARAMETERS
-               * scaling.BYTES_PER_PARAMETER_MIXED_ADAM)
-for label, size in [("fp16 weights", weights_bytes),
-                    ("mixed-precision Adam state", train_bytes)]:
+train_bytes = scaling.GPT3_PARAMETERS * scaling.BYTES_PER_PARAMETER_MIXED_ADAM
+for label, size in [
+    ("fp16 weights", weights_bytes),
+    ("mixed-precision Adam state", train_bytes),
+]:
     devices = scaling.accelerators_needed(size, 80e9)
-    print(f"{label:27s}: {size / 1e9:6,.0f} GB -> at least {devices} "
-          "accelerators of 80 GB")
+    print(
+        f"{label:27s}: {size / 1e9:6,.0f} GB -> at least {devices} "
+        "accelerators of 80 GB"
+    )
 assert scaling.accelerators_needed(weights_bytes) == 5
 assert scaling.accelerators_needed(train_bytes) == 35
 
@@ -558,12 +649,16 @@ assert scaling.accelerators_needed(train_bytes) == 35
 
 # %%
 PEAK, UTILISATION, DEVICES = scaling.A100_PEAK_BF16_FLOPS, 0.4, 1024
-days = scaling.training_days(gpt3_flops, devices=DEVICES, peak_flops=PEAK,
-                             utilisation=UTILISATION)
-one = scaling.training_days(gpt3_flops, devices=1, peak_flops=PEAK,
-                            utilisation=UTILISATION)
-print(f"{DEVICES} A100s at {UTILISATION:.0%} of {PEAK / 1e12:.0f} TFLOP/s: "
-      f"{days:.1f} days")
+days = scaling.training_days(
+    gpt3_flops, devices=DEVICES, peak_flops=PEAK, utilisation=UTILISATION
+)
+one = scaling.training_days(
+    gpt3_flops, devices=1, peak_flops=PEAK, utilisation=UTILISATION
+)
+print(
+    f"{DEVICES} A100s at {UTILISATION:.0%} of {PEAK / 1e12:.0f} TFLOP/s: "
+    f"{days:.1f} days"
+)
 print(f"one A100 at the same utilisation: {one / 365.25:.0f} years")
 assert 25 < days < 35
 
@@ -575,13 +670,19 @@ assert 25 < days < 35
 # %%
 per_param = scaling.GPT3_TOKENS / scaling.GPT3_PARAMETERS
 optimal = scaling.compute_optimal_tokens(scaling.GPT3_PARAMETERS)
-print(f"GPT-3: {per_param:.1f} tokens per parameter; a compute-optimal "
-      f"175e9-parameter model: {optimal:.2e} tokens")
-print(f"Chinchilla: {scaling.compute_optimal_tokens(70e9):.2e} tokens "
-      "for 70e9 parameters")
+print(
+    f"GPT-3: {per_param:.1f} tokens per parameter; a compute-optimal "
+    f"175e9-parameter model: {optimal:.2e} tokens"
+)
+print(
+    f"Chinchilla: {scaling.compute_optimal_tokens(70e9):.2e} tokens "
+    "for 70e9 parameters"
+)
 budget_n = np.sqrt(gpt3_flops / (6 * 20))
-print(f"with GPT-3's compute, 20 tokens per parameter means N = "
-      f"{budget_n:.2e} on {20 * budget_n:.2e} tokens")
+print(
+    f"with GPT-3's compute, 20 tokens per parameter means N = "
+    f"{budget_n:.2e} on {20 * budget_n:.2e} tokens"
+)
 assert per_param < 2 and abs(optimal - 3.5e12) < 1e9
 assert 5.0e10 < budget_n < 5.2e10 and 1.0e12 < 20 * budget_n < 1.05e12
 

@@ -126,9 +126,13 @@ assert vocab.decode(ids[:75]) == text[:75]
 # shifted by one: at every position the target is the next character.
 
 # %%
-x_demo, y_demo = text_data.sample_batch(train_ids, 2, 12, np.random.default_rng(0))
+x_demo, y_demo = text_data.sample_batch(
+    train_ids, 2, 12, np.random.default_rng(0)
+)
 for row in range(2):
-    print(repr(vocab.decode(x_demo[row])), "->", repr(vocab.decode(y_demo[row])))
+    print(
+        repr(vocab.decode(x_demo[row])), "->", repr(vocab.decode(y_demo[row]))
+    )
 
 # %%
 uniform_loss = math.log(vocab.size)
@@ -137,12 +141,16 @@ log_q = bigram.bigram_log_probs(counts, alpha=1.0)
 bigram_val = bigram.bigram_loss(log_q, val_ids)
 bigram_train = bigram.bigram_loss(log_q, train_ids)
 print(f"uniform guess: ln 65 = {uniform_loss:.4f} nats per character")
-print(f"bigram model:  {bigram_train:.4f} on training text, {bigram_val:.4f} on validation text")
+print(
+    f"bigram model:  {bigram_train:.4f} on training text, {bigram_val:.4f} on validation text"
+)
 assert abs(uniform_loss - 4.1744) < 1e-4 and bigram_val < uniform_loss - 1.5
 e = vocab.encode("e")[0]
 top = np.argsort(log_q[e])[::-1][:5]
-print("after 'e' the bigram model expects:",
-      ", ".join(f"{vocab.decode([i])!r} {np.exp(log_q[e, i]):.2f}" for i in top))
+print(
+    "after 'e' the bigram model expects:",
+    ", ".join(f"{vocab.decode([i])!r} {np.exp(log_q[e, i]):.2f}" for i in top),
+)
 
 # %% [markdown]
 # The bigram model brings the loss from 4.17 down to 2.48 nats per
@@ -181,9 +189,13 @@ print("after 'e' the bigram model expects:",
 
 # %%
 q_small = np.array([[[0.0], [math.log(3.0)]]])
-y_small, a_small = attention.scaled_dot_product_attention(q_small, q_small, np.array([[[1.0], [5.0]]]))
+y_small, a_small = attention.scaled_dot_product_attention(
+    q_small, q_small, np.array([[[1.0], [5.0]]])
+)
 a10 = 1 / (1 + math.exp(math.log(3.0) ** 2))
-print("weights:\n", a_small[0].round(4), "\noutputs:", y_small[0, :, 0].round(4))
+print(
+    "weights:\n", a_small[0].round(4), "\noutputs:", y_small[0, :, 0].round(4)
+)
 assert np.allclose(a_small[0], [[1, 0], [a10, 1 - a10]], rtol=1e-15)
 assert np.allclose(y_small[0, :, 0], [1, a10 + 5 * (1 - a10)], rtol=1e-15)
 
@@ -201,14 +213,27 @@ assert np.allclose(y_small[0, :, 0], [1, a10 + 5 * (1 - a10)], rtol=1e-15)
 B, T, C, H = 2, 10, 16, 4
 rng = np.random.default_rng(8)
 x64 = rng.normal(size=(B, T, C))
-p64 = {"W_qkv": rng.normal(scale=C**-0.5, size=(C, 3 * C)), "b_qkv": rng.normal(scale=0.1, size=3 * C),
-       "W_o": rng.normal(scale=C**-0.5, size=(C, C)), "b_o": rng.normal(scale=0.1, size=C)}
-cases = {"float64": (x64, p64),
-         "float32": (x64.astype(np.float32), {k: v.astype(np.float32) for k, v in p64.items()})}
+p64 = {
+    "W_qkv": rng.normal(scale=C**-0.5, size=(C, 3 * C)),
+    "b_qkv": rng.normal(scale=0.1, size=3 * C),
+    "W_o": rng.normal(scale=C**-0.5, size=(C, C)),
+    "b_o": rng.normal(scale=0.1, size=C),
+}
+cases = {
+    "float64": (x64, p64),
+    "float32": (
+        x64.astype(np.float32),
+        {k: v.astype(np.float32) for k, v in p64.items()},
+    ),
+}
 numpy_out, numpy_weights = attention.multi_head_self_attention(x64, p64, H)
 print("output", numpy_out.shape, " weights", numpy_weights.shape)
-print("rows sum to 1:", np.allclose(numpy_weights.sum(-1), 1),
-      "| weight on the future:", numpy_weights[..., ~attention.causal_mask(T)].max())
+print(
+    "rows sum to 1:",
+    np.allclose(numpy_weights.sum(-1), 1),
+    "| weight on the future:",
+    numpy_weights[..., ~attention.causal_mask(T)].max(),
+)
 
 # %% [markdown]
 # ## Attention in the frameworks
@@ -220,24 +245,38 @@ print("rows sum to 1:", np.allclose(numpy_weights.sum(-1), 1),
 # for each of queries, keys and values and an (h, C/h, C) output kernel: our
 # (C, 3C) matrix cut into three and reshaped.
 
+
 # %% tags=["tensorflow"]
 def keras_attention(x, p):
     """Keras' MultiHeadAttention with the course's weights; returns (output, weights)."""
     hs = C // H
-    layer = keras.layers.MultiHeadAttention(num_heads=H, key_dim=hs, dtype=x.dtype.name)
+    layer = keras.layers.MultiHeadAttention(
+        num_heads=H, key_dim=hs, dtype=x.dtype.name
+    )
     layer(x, x)  # creates the weights
     wq, wk, wv = np.split(p["W_qkv"], 3, axis=1)
     bq, bk, bv = np.split(p["b_qkv"], 3)
-    layer.set_weights([wq.reshape(C, H, hs), bq.reshape(H, hs),
-                       wk.reshape(C, H, hs), bk.reshape(H, hs),
-                       wv.reshape(C, H, hs), bv.reshape(H, hs),
-                       p["W_o"].reshape(H, hs, C), p["b_o"]])
-    out, weights = layer(x, x, use_causal_mask=True, return_attention_scores=True)
+    layer.set_weights(
+        [
+            wq.reshape(C, H, hs),
+            bq.reshape(H, hs),
+            wk.reshape(C, H, hs),
+            bk.reshape(H, hs),
+            wv.reshape(C, H, hs),
+            bv.reshape(H, hs),
+            p["W_o"].reshape(H, hs, C),
+            p["b_o"],
+        ]
+    )
+    out, weights = layer(
+        x, x, use_causal_mask=True, return_attention_scores=True
+    )
     return np.asarray(out), np.asarray(weights)
 
 
 keras_results = {dtype: keras_attention(*case) for dtype, case in cases.items()}
 print({dtype: out.dtype.name for dtype, (out, _) in keras_results.items()})
+
 
 # %% tags=["pytorch"]
 def torch_attention(x, p):
@@ -245,7 +284,9 @@ def torch_attention(x, p):
     x, p = torch.from_numpy(x), {k: torch.from_numpy(v) for k, v in p.items()}
     qkv = x @ p["W_qkv"] + p["b_qkv"]  # (B, T, 3C)
     # (B, T, C) -> (B, H, T, C/H) for each of q, k, v
-    q, k, v = (a.view(B, T, H, C // H).transpose(1, 2) for a in qkv.split(C, dim=-1))
+    q, k, v = (
+        a.view(B, T, H, C // H).transpose(1, 2) for a in qkv.split(C, dim=-1)
+    )
     y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
     y = y.transpose(1, 2).reshape(B, T, C)  # heads side by side again
     return (y @ p["W_o"] + p["b_o"]).numpy()
@@ -267,10 +308,16 @@ ATTENTION_TOL = {"float64": 1e-12, "float32": 1e-5}
 for dtype, tol in ATTENTION_TOL.items():
     keras_out, keras_weights = keras_results[dtype]
     for name, out in (("PyTorch", torch_results[dtype]), ("Keras", keras_out)):
-        np.testing.assert_allclose(out, numpy_out, rtol=0, atol=tol, err_msg=f"{name} {dtype}")
+        np.testing.assert_allclose(
+            out, numpy_out, rtol=0, atol=tol, err_msg=f"{name} {dtype}"
+        )
     np.testing.assert_allclose(keras_weights, numpy_weights, rtol=0, atol=tol)
-    print(f"{dtype}: PyTorch and Keras match NumPy within {tol:g} (outputs and weights)")
-assert np.abs(numpy_out).max() > 0.5  # the outputs are not near zero: the check means something
+    print(
+        f"{dtype}: PyTorch and Keras match NumPy within {tol:g} (outputs and weights)"
+    )
+assert (
+    np.abs(numpy_out).max() > 0.5
+)  # the outputs are not near zero: the check means something
 
 # %% [markdown]
 # ## A GPT
@@ -298,8 +345,10 @@ assert np.abs(numpy_out).max() > 0.5  # the outputs are not near zero: the check
 # %%
 LESSON = GPTConfig(block_size=32, n_layer=2, n_head=4, n_embd=64)
 print(LESSON)
-print(f"parameters: {gpt.parameter_count(LESSON):,} (lesson), "
-      f"{gpt.parameter_count(GPTConfig()):,} (nanoGPT's CPU recipe)")
+print(
+    f"parameters: {gpt.parameter_count(LESSON):,} (lesson), "
+    f"{gpt.parameter_count(GPTConfig()):,} (nanoGPT's CPU recipe)"
+)
 
 # %% tags=["tensorflow"]
 keras_gpt = tf_gpt.build_gpt(LESSON, seed=0)
@@ -326,18 +375,28 @@ print("both frameworks count", f"{gpt.parameter_count(LESSON):,}", "parameters")
 # PyTorch, a tanh approximation by default in Keras) and the attention mask.
 
 # %%
-x_batch, y_batch = text_data.sample_batch(train_ids, 8, LESSON.block_size, np.random.default_rng(1))
+x_batch, y_batch = text_data.sample_batch(
+    train_ids, 8, LESSON.block_size, np.random.default_rng(1)
+)
 initial = torch_gpt.get_weights(torch_gpt_model)
-print(len(initial), "arrays, e.g.", {k: initial[k].shape for k in list(initial)[:4]})
+print(
+    len(initial),
+    "arrays, e.g.",
+    {k: initial[k].shape for k in list(initial)[:4]},
+)
 
 # %% tags=["tensorflow"]
 keras_before, _ = tf_gpt.loss_and_gradients(keras_gpt, x_batch, y_batch)
 tf_gpt.set_weights(keras_gpt, initial)
 keras_loss, keras_grads = tf_gpt.loss_and_gradients(keras_gpt, x_batch, y_batch)
-print(f"Keras loss with its own weights {keras_before:.6f}, with PyTorch's {keras_loss:.6f}")
+print(
+    f"Keras loss with its own weights {keras_before:.6f}, with PyTorch's {keras_loss:.6f}"
+)
 
 # %% tags=["pytorch"]
-torch_loss, torch_grads = torch_gpt.loss_and_gradients(torch_gpt_model, x_batch, y_batch)
+torch_loss, torch_grads = torch_gpt.loss_and_gradients(
+    torch_gpt_model, x_batch, y_batch
+)
 print(f"PyTorch loss {torch_loss:.6f}")
 
 # %% [markdown]
@@ -347,20 +406,30 @@ print(f"PyTorch loss {torch_loss:.6f}")
 # absolute $10^{-6}$.
 
 # %% tags=["nbval-ignore-output"]
-grad_diff = max(float(np.abs(keras_grads[k] - torch_grads[k]).max()) for k in torch_grads)
-print(f"loss difference {abs(keras_loss - torch_loss):.1e}, largest gradient difference {grad_diff:.1e}")
+grad_diff = max(
+    float(np.abs(keras_grads[k] - torch_grads[k]).max()) for k in torch_grads
+)
+print(
+    f"loss difference {abs(keras_loss - torch_loss):.1e}, largest gradient difference {grad_diff:.1e}"
+)
 
 # %%
 assert abs(keras_loss - torch_loss) < 1e-5
 assert abs(keras_before - torch_loss) > 1e-3  # before the copy they differed
 for key in torch_grads:
-    np.testing.assert_allclose(keras_grads[key], torch_grads[key], rtol=1e-4, atol=1e-6, err_msg=key)
+    np.testing.assert_allclose(
+        keras_grads[key], torch_grads[key], rtol=1e-4, atol=1e-6, err_msg=key
+    )
 largest_grad = max(float(np.abs(g).max()) for g in torch_grads.values())
 assert largest_grad > 1e-2
-print(f"loss within 1e-5 and all {len(torch_grads)} gradients within rtol 1e-4, atol 1e-6;"
-      f" the largest gradient is {largest_grad:.2f}")
-print(f"the initial loss {torch_loss:.3f} is close to ln 65 = {uniform_loss:.3f}: "
-      "small random weights predict nearly uniformly")
+print(
+    f"loss within 1e-5 and all {len(torch_grads)} gradients within rtol 1e-4, atol 1e-6;"
+    f" the largest gradient is {largest_grad:.2f}"
+)
+print(
+    f"the initial loss {torch_loss:.3f} is close to ln 65 = {uniform_loss:.3f}: "
+    "small random weights predict nearly uniformly"
+)
 assert abs(torch_loss - uniform_loss) < 0.05
 
 # %% [markdown]
@@ -374,20 +443,34 @@ assert abs(torch_loss - uniform_loss) < 0.05
 # laptop CPU.
 
 # %%
-TRAIN = dict(steps=800, batch_size=16, learning_rate=3e-3, eval_every=100, eval_batches=10, seed=0)
-print(TRAIN, f"-> {TRAIN['steps'] * TRAIN['batch_size'] * LESSON.block_size:,} characters seen")
+TRAIN = dict(
+    steps=800,
+    batch_size=16,
+    learning_rate=3e-3,
+    eval_every=100,
+    eval_batches=10,
+    seed=0,
+)
+print(
+    TRAIN,
+    f"-> {TRAIN['steps'] * TRAIN['batch_size'] * LESSON.block_size:,} characters seen",
+)
 
 # %% tags=["tensorflow", "nbval-ignore-output"]
 keras_model = tf_gpt.build_gpt(LESSON, seed=1)
 keras_history = tf_gpt.train(keras_model, train_ids, val_ids, **TRAIN)
-print(f"Keras:   {keras_history['seconds'][0]:.0f} s of training steps,"
-      f" validation loss {keras_history['val_loss'][-1]:.3f}")
+print(
+    f"Keras:   {keras_history['seconds'][0]:.0f} s of training steps,"
+    f" validation loss {keras_history['val_loss'][-1]:.3f}"
+)
 
 # %% tags=["pytorch", "nbval-ignore-output"]
 torch_model = torch_gpt.build_gpt(LESSON, seed=1).to(device)
 torch_history = torch_gpt.train(torch_model, train_ids, val_ids, **TRAIN)
-print(f"PyTorch: {torch_history['seconds'][0]:.0f} s of training steps,"
-      f" validation loss {torch_history['val_loss'][-1]:.3f}")
+print(
+    f"PyTorch: {torch_history['seconds'][0]:.0f} s of training steps,"
+    f" validation loss {torch_history['val_loss'][-1]:.3f}"
+)
 
 # %% [markdown]
 # Both must beat the bigram model's validation loss clearly, by at least 0.1
@@ -397,19 +480,51 @@ print(f"PyTorch: {torch_history['seconds'][0]:.0f} s of training steps,"
 for name, history in (("Keras", keras_history), ("PyTorch", torch_history)):
     final = history["val_loss"][-1]
     assert final < bigram_val - 0.1, (name, final)
-    first = next(s for s, v in zip(history["step"], history["val_loss"]) if v < bigram_val)
-    print(f"{name}: validation loss {final:.2f}, below the bigram model's {bigram_val:.2f}"
-          f" by more than 0.1; first below it at step {first}")
+    first = next(
+        s
+        for s, v in zip(history["step"], history["val_loss"])
+        if v < bigram_val
+    )
+    print(
+        f"{name}: validation loss {final:.2f}, below the bigram model's {bigram_val:.2f}"
+        f" by more than 0.1; first below it at step {first}"
+    )
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.2))
-for name, history, colour, style in (("Keras", keras_history, OKABE_ITO["blue"], "-"),
-                                     ("PyTorch", torch_history, OKABE_ITO["vermillion"], "--")):
-    ax.plot(history["step"], history["val_loss"], color=colour, ls=style, marker="o", label=f"{name}, validation")
-    ax.plot(history["step"], history["train_loss"], color=colour, ls=style, lw=0.8, alpha=0.6,
-            label=f"{name}, training")
-ax.axhline(bigram_val, color=OKABE_ITO["black"], ls=":", label=f"bigram model, validation")
-ax.axhline(uniform_loss, color=OKABE_ITO["reddish purple"], ls="-.", label="uniform guess, ln 65")
+for name, history, colour, style in (
+    ("Keras", keras_history, OKABE_ITO["blue"], "-"),
+    ("PyTorch", torch_history, OKABE_ITO["vermillion"], "--"),
+):
+    ax.plot(
+        history["step"],
+        history["val_loss"],
+        color=colour,
+        ls=style,
+        marker="o",
+        label=f"{name}, validation",
+    )
+    ax.plot(
+        history["step"],
+        history["train_loss"],
+        color=colour,
+        ls=style,
+        lw=0.8,
+        alpha=0.6,
+        label=f"{name}, training",
+    )
+ax.axhline(
+    bigram_val,
+    color=OKABE_ITO["black"],
+    ls=":",
+    label=f"bigram model, validation",
+)
+ax.axhline(
+    uniform_loss,
+    color=OKABE_ITO["reddish purple"],
+    ls="-.",
+    label="uniform guess, ln 65",
+)
 ax.set_xlabel("training step")
 ax.set_ylabel("loss (nats per character)")
 ax.set_ylim(1.5, 4.4)
@@ -471,10 +586,16 @@ line = "ROMEO:\nI will not speak of it."
 line_ids = vocab.encode(line)
 h0 = trained["wte"][line_ids] + trained["wpe"][: len(line_ids)]  # (T, C)
 mean, var = h0.mean(-1, keepdims=True), h0.var(-1, keepdims=True)
-normed = (h0 - mean) / np.sqrt(var + 1e-5) * trained["h0.ln_1.weight"] + trained["h0.ln_1.bias"]
-block0 = {key: trained[f"h0.attn.{key}"].astype(np.float64) for key in attention.ATTENTION_KEYS}
-numpy_attn, head_weights = attention.multi_head_self_attention(normed[None].astype(np.float64), block0,
-                                                                LESSON.n_head)
+normed = (h0 - mean) / np.sqrt(var + 1e-5) * trained[
+    "h0.ln_1.weight"
+] + trained["h0.ln_1.bias"]
+block0 = {
+    key: trained[f"h0.attn.{key}"].astype(np.float64)
+    for key in attention.ATTENTION_KEYS
+}
+numpy_attn, head_weights = attention.multi_head_self_attention(
+    normed[None].astype(np.float64), block0, LESSON.n_head
+)
 
 # %% tags=["tensorflow"]
 tf_gpt.set_weights(keras_gpt, trained)  # the trained PyTorch weights, in Keras
@@ -484,13 +605,21 @@ keras_attn = np.asarray(keras_block.attn(keras_block.ln_1(h0[None])))
 # %% tags=["pytorch"]
 with torch.no_grad():
     block = torch_model.h[0]
-    torch_attn = block.attn(block.ln_1(torch.from_numpy(h0[None]).to(device))).cpu().numpy()
+    torch_attn = (
+        block.attn(block.ln_1(torch.from_numpy(h0[None]).to(device)))
+        .cpu()
+        .numpy()
+    )
 
 # %%
 for name, framework_attn in (("Keras", keras_attn), ("PyTorch", torch_attn)):
-    np.testing.assert_allclose(numpy_attn, framework_attn, rtol=0, atol=1e-5, err_msg=name)
-print("with the trained weights, NumPy's attention matches the first block of Keras"
-      " and of PyTorch within 1e-5")
+    np.testing.assert_allclose(
+        numpy_attn, framework_attn, rtol=0, atol=1e-5, err_msg=name
+    )
+print(
+    "with the trained weights, NumPy's attention matches the first block of Keras"
+    " and of PyTorch within 1e-5"
+)
 HEAD = 0
 fig, ax = plt.subplots(figsize=(6.4, 5.8))
 image = ax.imshow(head_weights[0, HEAD], cmap="cividis", vmin=0, vmax=1)

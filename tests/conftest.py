@@ -151,6 +151,97 @@ def dead_url() -> str:
 def isolated_env(monkeypatch, tmp_path) -> Path:
     """No COURSE_DATA_DIR, and a private cache folder; returns the cache folder."""
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.delenv("COURSE_MNIST_MIRROR", raising=False)
     cache = tmp_path / "cache"
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
     return cache
+
+
+def make_overlay_venv(path: Path) -> Path:
+    """A fresh virtual environment that sees this one's packages, except course_utils.
+
+    Installing PyTorch, TensorFlow and Jupyter for real takes many minutes and
+    gigabytes. Instead the new environment gets one ``.pth`` file that puts
+    this environment's site-packages on its path as a plain folder: every
+    package there imports, but the ``.pth`` files inside it are not run, so
+    the editable install of course_utils (an import hook started from a
+    ``.pth`` file) stays invisible, as on Colab or Kaggle before the
+    bootstrap. pip runs from that folder too, and installs into the new
+    environment only: it never removes packages outside its own environment.
+    Returns the new environment's python.
+    """
+    import subprocess
+    import sys
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    shared = sysconfig.get_paths()["purelib"]
+    Path(purelib, "_course_shared_site_packages.pth").write_text(shared + "\n")
+    return python
+
+
+def overlay_env(**extra: str) -> dict[str, str]:
+    """os.environ without what would reveal the checkout (PYTHONPATH) or a hosted runtime."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"PYTHONPATH", "COLAB_RELEASE_TAG", "KAGGLE_KERNEL_RUN_TYPE",
+                        "COURSE_UTILS_SOURCE", "VIRTUAL_ENV"}}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def overlay_venv(tmp_path) -> Path:
+    """The python of a fresh environment without course_utils (see make_overlay_venv)."""
+    return make_overlay_venv(tmp_path / "overlay-venv")
+
+
+# --- groups of tests a learner may skip by name (make test BROWSER=skip) ----------------------
+
+#: group -> (fixtures whose tests belong to it, what they need)
+SKIPPABLE = {
+    "browser": ({"browser", "page"}, "Chromium"),
+    "postgres": ({"pg_server"}, "PostgreSQL"),
+}
+SKIP_VARIABLE = "COURSE_SKIP_TESTS"  # e.g. "browser postgres"; the Makefile sets it
+
+
+def _requested_skips() -> list[str]:
+    groups = os.environ.get(SKIP_VARIABLE, "").replace(",", " ").split()
+    unknown = sorted(set(groups) - set(SKIPPABLE))
+    if unknown:
+        raise pytest.UsageError(f"${SKIP_VARIABLE}: unknown group(s) {unknown}; expected some of {sorted(SKIPPABLE)}")
+    if groups and os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        raise pytest.UsageError(f"${SKIP_VARIABLE}={' '.join(groups)}: CI runs every test; nothing may be skipped")
+    return groups
+
+
+def pytest_collection_modifyitems(config, items):
+    groups = _requested_skips()
+    skipped: dict[str, list[str]] = {}
+    for item in items:
+        for group in groups:
+            fixtures, program = SKIPPABLE[group]
+            if fixtures & set(getattr(item, "fixturenames", ())):
+                item.add_marker(pytest.mark.skip(reason=f"SKIPPED ON REQUEST: needs {program} ({group}=skip)"))
+                skipped.setdefault(group, []).append(item.nodeid)
+    config._course_skipped = skipped  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = getattr(config, "_course_skipped", {})
+    if not skipped:
+        return
+    tr = terminalreporter
+    tr.section("TESTS SKIPPED ON REQUEST", sep="!", red=True, bold=True)
+    for group, nodeids in skipped.items():
+        program = SKIPPABLE[group][1]
+        tr.write_line(f"{len(nodeids)} {group} test(s) NOT RUN (they need {program}):", red=True, bold=True)
+        for nodeid in nodeids:
+            tr.write_line(f"    {nodeid}")
+    tr.write_line("This run does not cover them. Install what they need and run make test again.",
+                  red=True, bold=True)

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 HTML = BOOK / "_build" / "html"
 SCREENSHOTS = BOOK / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")  # tools/prereqs.py
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",  # CI runs as root

@@ -266,3 +266,51 @@ def test_local_folder_missing_one_file_falls_back_to_the_cache(mnist_bytes, tmp_
 def test_error_messages_describe_a_class_passed_by_mistake():
     with pytest.raises(TypeError, match="got type <class 'numpy.float64'>"):
         normalize_images(np.float64)
+
+
+# --- a learner's own mirror ($COURSE_MNIST_MIRROR) ------------------------------
+
+
+def test_mirror_variable_is_tried_before_the_default_mirrors(
+    file_server, mnist_bytes, mnist, dead_url, isolated_env, monkeypatch
+):
+    from course_utils import data as data_module
+
+    server = file_server()
+    mirror = serve_all(server, mnist_bytes)
+    # The defaults stand for mirrors that a learner cannot reach (dead here).
+    monkeypatch.setattr(data_module, "MIRRORS", (dead_url,))
+    monkeypatch.setenv("COURSE_MNIST_MIRROR", mirror)
+    data = load_mnist(timeout=5)
+    np.testing.assert_array_equal(data.test.images, mnist.test.images)
+    assert sorted(server.requests) == sorted(f"/mnist/{n}.gz" for n in MNIST_FILES)
+
+
+def test_mirror_variable_may_name_several_and_falls_back_in_order(
+    file_server, mnist_bytes, dead_url, isolated_env, monkeypatch
+):
+    from course_utils import data as data_module
+
+    good = file_server()
+    mirror = serve_all(good, mnist_bytes)
+    monkeypatch.setattr(data_module, "MIRRORS", (mirror,))
+    monkeypatch.setenv("COURSE_MNIST_MIRROR", f"  {dead_url}   {dead_url}\n")
+    assert data_module.user_mirrors() == (dead_url, dead_url)
+    data = load_mnist(timeout=5)
+    assert data.test.labels[:3].tolist() == [7, 2, 1]
+    assert len(good.requests) == 4
+
+
+def test_mirror_variable_that_is_not_a_url_is_a_clear_error(isolated_env, monkeypatch):
+    monkeypatch.setenv("COURSE_MNIST_MIRROR", "mirror.example.org/mnist")
+    with pytest.raises(ValueError, match=r"COURSE_MNIST_MIRROR should hold base URLs .*'mirror.example.org/mnist'"):
+        load_mnist()
+
+
+def test_explicit_mirrors_argument_wins_over_the_variable(file_server, mnist_bytes, isolated_env, monkeypatch):
+    server, other = file_server(), file_server()
+    mirror = serve_all(server, mnist_bytes)
+    monkeypatch.setenv("COURSE_MNIST_MIRROR", serve_all(other, mnist_bytes))
+    data = load_mnist(mirrors=[mirror], timeout=5)
+    assert data.train.labels.shape == (60000,)
+    assert len(server.requests) == 4 and other.requests == []

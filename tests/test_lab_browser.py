@@ -26,7 +26,7 @@ from typing import Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")  # tools/prereqs.py
 SCREENSHOTS = ROOT / "build" / "lab-screenshots"
 TOKEN = "course-browser-test"
 
