@@ -66,6 +66,7 @@ if HOSTED and importlib.util.find_spec("course_utils") is None:
         "pooch": "pooch>=1.8,<2",
         "platformdirs": "platformdirs>=4,<5",
         "tqdm": "tqdm>=4.66,<5",
+        "scipy": "scipy>=1.11,<2",
     }
     missing = [
         requirement

@@ -92,8 +92,11 @@ import os
 import subprocess
 import sys
 
-HOSTED = ("google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
-          or "KAGGLE_KERNEL_RUN_TYPE" in os.environ)
+HOSTED = (
+    "google.colab" in sys.modules
+    or "COLAB_RELEASE_TAG" in os.environ
+    or "KAGGLE_KERNEL_RUN_TYPE" in os.environ
+)
 if HOSTED and importlib.util.find_spec("course_utils") is None:
     source = os.environ.get(
         "{SOURCE_VARIABLE}",
@@ -105,8 +108,11 @@ if HOSTED and importlib.util.find_spec("course_utils") is None:
     helpers = {{
 {helpers}
     }}
-    missing = [requirement for module, requirement in helpers.items()
-               if importlib.util.find_spec(module) is None]
+    missing = [
+        requirement
+        for module, requirement in helpers.items()
+        if importlib.util.find_spec(module) is None
+    ]
     if missing:  # only what the runtime lacks
         subprocess.run(pip + missing, check=True)
     importlib.invalidate_caches()
