@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import describe
+from .validation import describe
 from .mnist_models import NUM_CLASSES, layer_sizes, parameter_count
 
 __all__ = [

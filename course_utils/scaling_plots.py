@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._checks import describe
+from .validation import describe
 from .plotting import _SERIES_STYLES, OKABE_ITO
 from .scaling import ExponentFit, IsoflopOptimum, PowerLawFit
 
