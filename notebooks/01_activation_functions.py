@@ -95,6 +95,7 @@ os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 import course_utils
 from course_utils import maths
@@ -639,7 +640,10 @@ picture = widgets.Image(format="png")
 
 
 def redraw(change=None):
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    # JupyterLab may run this callback on a thread of its own while a cell
+    # runs, so it draws on a Figure of its own, outside pyplot's shared state.
+    fig = Figure(figsize=(6, 3.4))
+    ax = fig.subplots()
     draw_activation(
         ax,
         function_menu.value,
@@ -651,7 +655,6 @@ def redraw(change=None):
     ax.legend(frameon=False, loc="upper left")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
     picture.value = buffer.getvalue()
 
 

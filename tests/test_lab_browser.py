@@ -191,18 +191,21 @@ def kernel_run(page, code: str) -> str:
 
 
 # Before the slider moves: record, for every picture lesson 1's explorer draws from now on, the
-# legend of the figure it was drawn from (redraw() closes each figure after saving it) and a
-# digest of the PNG it put into ``picture``. Recording only appends; it changes no drawing.
+# legend of the figure it was drawn from (redraw() saves a matplotlib Figure; no cell runs while
+# the slider moves, so every Figure.savefig is the explorer's) and a digest of the PNG it put into
+# ``picture``. Recording only appends; it changes no drawing and rebinds no name redraw() reads:
+# JupyterLab sends widget messages on a kernel subshell, so redraw() runs on another thread at
+# the same time as this test's own requests, and a probe that swapped ``picture`` for a scratch
+# widget caught the explorer's drawings of the last values.
 JS_RECORD_DRAWINGS = """
 import hashlib as _hashlib
-import matplotlib.pyplot as _plt
-_course_test_legends, _course_test_pictures, _course_test_close = [], [], _plt.close
-def _course_test_recording_close(fig=None, *args, **kwargs):
-    if getattr(fig, "axes", None):  # a figure (the inline backend also calls close("all"))
-        legend = fig.axes[0].get_legend()
-        _course_test_legends.append([t.get_text() for t in legend.get_texts()] if legend else [])
-    return _course_test_close(fig, *args, **kwargs)
-_plt.close = _course_test_recording_close
+from matplotlib.figure import Figure as _Figure
+_course_test_legends, _course_test_pictures, _course_test_savefig = [], [], _Figure.savefig
+def _course_test_recording_savefig(fig, *args, **kwargs):
+    legend = fig.axes[0].get_legend() if fig.axes else None
+    _course_test_legends.append([t.get_text() for t in legend.get_texts()] if legend else [])
+    return _course_test_savefig(fig, *args, **kwargs)
+_Figure.savefig = _course_test_recording_savefig
 picture.observe(lambda change: _course_test_pictures.append(_hashlib.sha256(change["new"]).hexdigest()),
                 names="value")
 print("recording")
