@@ -182,7 +182,8 @@ bigram_val = bigram.bigram_loss(log_q, val_ids)
 bigram_train = bigram.bigram_loss(log_q, train_ids)
 print(f"uniform guess: ln 65 = {uniform_loss:.4f} nats per character")
 print(
-    f"bigram model:  {bigram_train:.4f} on training text, {bigram_val:.4f} on validation text"
+    f"bigram model:  {bigram_train:.4f} on training text, "
+    f"{bigram_val:.4f} on validation text"
 )
 assert abs(uniform_loss - 4.1744) < 1e-4 and bigram_val < uniform_loss - 1.5
 e = vocab.encode("e")[0]
@@ -288,7 +289,10 @@ print(
 
 # %% tags=["tensorflow"]
 def keras_attention(x, p):
-    """Keras' MultiHeadAttention with the course's weights; returns (output, weights)."""
+    """Keras' MultiHeadAttention with the course's weights.
+
+    Returns (output, weights).
+    """
     hs = C // H
     layer = keras.layers.MultiHeadAttention(
         num_heads=H, key_dim=hs, dtype=x.dtype.name
@@ -320,7 +324,10 @@ print({dtype: out.dtype.name for dtype, (out, _) in keras_results.items()})
 
 # %% tags=["pytorch"]
 def torch_attention(x, p):
-    """Our projections around F.scaled_dot_product_attention; returns the output."""
+    """Our projections around F.scaled_dot_product_attention.
+
+    Returns the output.
+    """
     x, p = torch.from_numpy(x), {k: torch.from_numpy(v) for k, v in p.items()}
     qkv = x @ p["W_qkv"] + p["b_qkv"]  # (B, T, 3C)
     # (B, T, C) -> (B, H, T, C/H) for each of q, k, v
@@ -353,7 +360,8 @@ for dtype, tol in ATTENTION_TOL.items():
         )
     np.testing.assert_allclose(keras_weights, numpy_weights, rtol=0, atol=tol)
     print(
-        f"{dtype}: PyTorch and Keras match NumPy within {tol:g} (outputs and weights)"
+        f"{dtype}: PyTorch and Keras match NumPy within {tol:g} "
+        "(outputs and weights)"
     )
 assert (
     np.abs(numpy_out).max() > 0.5
@@ -430,7 +438,8 @@ keras_before, _ = tf_gpt.loss_and_gradients(keras_gpt, x_batch, y_batch)
 tf_gpt.set_weights(keras_gpt, initial)
 keras_loss, keras_grads = tf_gpt.loss_and_gradients(keras_gpt, x_batch, y_batch)
 print(
-    f"Keras loss with its own weights {keras_before:.6f}, with PyTorch's {keras_loss:.6f}"
+    f"Keras loss with its own weights {keras_before:.6f}, "
+    f"with PyTorch's {keras_loss:.6f}"
 )
 
 # %% tags=["pytorch"]
@@ -450,7 +459,8 @@ grad_diff = max(
     float(np.abs(keras_grads[k] - torch_grads[k]).max()) for k in torch_grads
 )
 print(
-    f"loss difference {abs(keras_loss - torch_loss):.1e}, largest gradient difference {grad_diff:.1e}"
+    f"loss difference {abs(keras_loss - torch_loss):.1e}, "
+    f"largest gradient difference {grad_diff:.1e}"
 )
 
 # %%
@@ -463,11 +473,13 @@ for key in torch_grads:
 largest_grad = max(float(np.abs(g).max()) for g in torch_grads.values())
 assert largest_grad > 1e-2
 print(
-    f"loss within 1e-5 and all {len(torch_grads)} gradients within rtol 1e-4, atol 1e-6;"
+    f"loss within 1e-5 and all {len(torch_grads)} gradients within "
+    "rtol 1e-4, atol 1e-6;"
     f" the largest gradient is {largest_grad:.2f}"
 )
 print(
-    f"the initial loss {torch_loss:.3f} is close to ln 65 = {uniform_loss:.3f}: "
+    f"the initial loss {torch_loss:.3f} is close to "
+    f"ln 65 = {uniform_loss:.3f}: "
     "small random weights predict nearly uniformly"
 )
 assert abs(torch_loss - uniform_loss) < 0.05
@@ -493,7 +505,8 @@ TRAIN = dict(
 )
 print(
     TRAIN,
-    f"-> {TRAIN['steps'] * TRAIN['batch_size'] * LESSON.block_size:,} characters seen",
+    f"-> {TRAIN['steps'] * TRAIN['batch_size'] * LESSON.block_size:,}"
+    " characters seen",
 )
 
 # %% tags=["tensorflow", "nbval-ignore-output"]
@@ -526,7 +539,8 @@ for name, history in (("Keras", keras_history), ("PyTorch", torch_history)):
         if v < bigram_val
     )
     print(
-        f"{name}: validation loss {final:.2f}, below the bigram model's {bigram_val:.2f}"
+        f"{name}: validation loss {final:.2f}, "
+        f"below the bigram model's {bigram_val:.2f}"
         f" by more than 0.1; first below it at step {first}"
     )
 
@@ -657,7 +671,8 @@ for name, framework_attn in (("Keras", keras_attn), ("PyTorch", torch_attn)):
         numpy_attn, framework_attn, rtol=0, atol=1e-5, err_msg=name
     )
 print(
-    "with the trained weights, NumPy's attention matches the first block of Keras"
+    "with the trained weights, NumPy's attention matches the first block "
+    "of Keras"
     " and of PyTorch within 1e-5"
 )
 HEAD = 0

@@ -28,7 +28,7 @@ DETAILS = re.compile(r"<details>.*?</details>", re.DOTALL)
 # References are not measurements: "Figure 4.1", "Figures 4.4 and 5.5",
 # "§4.2.1 and §4.2.2".
 REFERENCE = re.compile(
-    r"(Figures?\s+|§)\d+(\.\d+)*((,\s*|\s+and\s+|,\s+and\s+)(§)?\d+(\.\d+)*)*"
+    r"(Figures?\s+|Exercises?\s+|§)\d+(\.\d+)*((,\s*|\s+and\s+|,\s+and\s+)(§)?\d+(\.\d+)*)*"
 )
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -114,7 +114,7 @@ def test_the_scan_finds_an_unbacked_number_and_accepts_a_rounded_one():
     nb.cells = [
         nbformat.v4.new_markdown_cell("The loss is 0.4170, about 16.1, not 2.5."
                                       "\n<details>ignored 9.75</details> Python 3.11.7,"
-                                      " Figures 4.4 and 5.5, §4.2.1 and §4.2.2"),
+                                      " Figures 4.4 and 5.5, Exercise 2.3, §4.2.1 and §4.2.2"),
         nbformat.v4.new_code_cell("print(loss)", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="0.417030 16.1181\n")]),
     ]
