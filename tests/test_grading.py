@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 LESSONS = [
     "01_activation_functions", "02_cross_entropy", "03_training_steps",
     "04_mnist_tensorflow", "05_mnist_pytorch", "06_tensorflow_vs_pytorch",
-    "07_scaling_laws",
+    "07_scaling_laws", "08_tiny_gpt",
 ]
 HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "judges/01_activation_functions", "_course_judged_cell")
 SECRET = "test-class-secret-" + "5f" * 16
@@ -134,7 +134,7 @@ def test_sources_keep_nbgrader_metadata_when_saved_from_jupyterlab(tmp_path):
         nb = jupytext.reads(before, fmt="py:percent")
         assert sum("nbgrader" in c.metadata for c in nb.cells) >= 15
     folder = tmp_path / "assignments" / "source"
-    assert sorted(p.suffix for p in folder.iterdir() if p.is_file()) == [".py"] * 6
+    assert sorted(p.suffix for p in folder.iterdir() if p.is_file()) == [".py"] * len(LESSONS)
     assert {p.suffix for p in (folder / "judges").iterdir()} <= {".py"}  # the grader's tests, no notebooks
 
 
@@ -400,7 +400,9 @@ def test_cases_depend_on_the_secret_and_the_student():
         assert draw(SECRET, "ann") != draw(SECRET, "bob")
 
 
-@pytest.mark.parametrize("name", ["01_activation_functions", "02_cross_entropy", "03_training_steps"])
+@pytest.mark.parametrize(
+    "name", ["01_activation_functions", "02_cross_entropy", "03_training_steps", "08_tiny_gpt"]
+)
 def test_judges_accept_the_model_answers_and_refuse_wrong_ones(name):
     """Every judged cell passes the source's model answer and fails zeros, decided in this process."""
     import numpy as np
@@ -727,7 +729,7 @@ def test_two_shards_on_one_postgresql_equal_one_run_and_a_dead_shard_can_rerun(
 def test_course_utils_does_not_load_nbgrader_or_frameworks():
     code = (
         "import sys, course_utils, course_utils.selfcheck, course_grader\n"
-        "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7\n"
+        "from course_utils.exercises import lesson1, lesson2, lesson3, lesson4, lesson5, lesson6, lesson7, lesson8\n"
         "heavy = sorted(m for m in ('nbgrader', 'tensorflow', 'torch', 'keras', 'jupytext') if m in sys.modules)\n"
         "print(heavy)\n"
     )

@@ -180,6 +180,7 @@ LESSON_ANSWERS = {
     "05_mnist_pytorch": ("lesson5", ["MLP", "train_step", "evaluate"]),
     "06_tensorflow_vs_pytorch": ("lesson6", ["count_parameters", "keras_kernel_to_torch", "copy_keras_to_torch"]),
     "07_scaling_laws": ("lesson7", ["training_flops", "fit_power_law", "compute_optimal"]),
+    "08_tiny_gpt": ("lesson8", ["uniform_loss", "bigram_loss", "causal_attention_weights"]),
 }
 
 
@@ -237,7 +238,7 @@ def test_answers_may_be_framework_tensors():
 
 def test_importing_the_checks_loads_no_framework():
     code = (
-        "import sys\nfrom course_utils.exercises import lesson1, lesson4, lesson5, lesson6, lesson7\n"
+        "import sys\nfrom course_utils.exercises import lesson1, lesson4, lesson5, lesson6, lesson7, lesson8\n"
         "print(sorted(m for m in ('tensorflow', 'torch', 'keras') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
