@@ -19,7 +19,7 @@ import jupytext
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
-from ..lesson_format import jupytext_sources, stable_cell_id
+from course_utils.lesson_format import jupytext_sources, stable_cell_id
 from .settings import Settings
 
 #: Cell metadata that the generated notebooks keep; Jupytext's own is dropped.
