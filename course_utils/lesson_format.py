@@ -192,8 +192,9 @@ def tabbed_runs(cells: Sequence[Mapping[str, Any]]) -> list[list[int]]:
 #: The MIME type of an ipywidgets view, which needs a running kernel to show.
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
-#: A figure caption: a markdown cell that starts ``**Figure N.M.**``.
-CAPTION = re.compile(r"^\s*\*\*Figure\s+[\w.]+\*\*\s*(?P<text>.+)", re.S)
+#: A figure caption: a markdown cell that starts ``**Figure N.M.**`` (in the
+#: Chinese lessons ``**图 N.M**``).
+CAPTION = re.compile(r"^\s*\*\*(?:Figure\s+|图\s*)[\w.]+\*\*\s*(?P<text>.+)", re.S)
 
 
 def has_image(cell: Mapping[str, Any]) -> bool:
@@ -221,7 +222,7 @@ def alt_from_caption(caption: str) -> str:
     text = re.sub(r"[*`]|\\(?=[\\|{}])", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: keep the text
     text = " ".join(text.split())
-    first = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", text, maxsplit=1)[0]
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z(])|(?<=[。！？])", text, maxsplit=1)[0]
     return first
 
 
