@@ -62,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--frameworks", default="torch,keras")
     parser.add_argument("--eval-batches", type=int, default=50)
+    # Variations of the recipe, to see what moves the final loss (defaults: the recipe).
+    parser.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the batches")
+    parser.add_argument("--beta2", type=float, default=0.99, help="AdamW's second-moment decay")
+    parser.add_argument("--weight-decay", type=float, default=0.1, help="AdamW's decay of the matrices")
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--threads", type=int, default=0,
                         help="threads per library (0: each library's default, all cores); "
                         "1 on a busy machine")
@@ -82,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     flops_iteration = gpt.flops_per_token(config) * tokens
     print(f"config {config}; {gpt.parameter_count(config):,} parameters; "
           f"{gpt.flops_per_token(config):,} FLOPs per token; {tokens} tokens per iteration; "
-          f"{args.steps} iterations; cores {os.cpu_count()}, threads {args.threads or 'default'}, "
+          f"{args.steps} iterations; AdamW lr {args.learning_rate:g}, beta2 {args.beta2:g}, "
+          f"weight decay {args.weight_decay:g}, seed {args.seed}; cores {os.cpu_count()}, threads {args.threads or 'default'}, "
           f"load average {os.getloadavg()[0]:.1f}")
 
     rates, results = {}, {}
@@ -106,9 +112,11 @@ def main(argv: list[str] | None = None) -> int:
                 tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
             rates[name] = tf_matmul_rate()
-        model = module.build_gpt(config, seed=0)
+        model = module.build_gpt(config, seed=args.seed)
         history = module.train(model, train_ids, val_ids, steps=args.steps, batch_size=batch_size,
-                               learning_rate=1e-3, eval_every=args.steps, eval_batches=args.eval_batches)
+                               learning_rate=args.learning_rate, weight_decay=args.weight_decay,
+                               beta2=args.beta2, seed=args.seed,
+                               eval_every=args.steps, eval_batches=args.eval_batches)
         results[name] = (history["seconds"][0] / args.steps, history["val_loss"][-1],
                          module.count_parameters(model))
     rate = max(rates.values())

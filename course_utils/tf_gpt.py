@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from .validation import check_integer, describe
+from .validation import check_integer, check_real, describe
 from .gpt import GPTConfig, check_weights
 from .text_data import sample_batch
 
@@ -222,6 +222,7 @@ def evaluate_loss(
     """
     model = _check_model(model)
     n_batches = check_integer("n_batches", n_batches, low=1)
+    beta2 = check_real("beta2", beta2, low=0, high=1, high_open=True)
     rng = np.random.default_rng(check_integer("seed", seed, low=0))
     step = _eval_step(model)
     total = 0.0
@@ -240,15 +241,17 @@ def train(
     batch_size: int = 12,
     learning_rate: float = 1e-3,
     weight_decay: float = 0.1,
+    beta2: float = 0.99,
     eval_every: int = 100,
     eval_batches: int = 20,
     seed: int = 0,
 ) -> dict[str, list[float]]:
     """Train with AdamW at a constant learning rate on seeded random batches.
 
-    AdamW (betas 0.9 and 0.99, epsilon 1e-8) decays only the matrices, as
-    nanoGPT does. Every ``eval_every`` steps and at the end, the mean loss on
-    ``eval_batches`` seeded batches of training and validation ids is recorded.
+    AdamW (betas 0.9 and ``beta2``, 0.99 by default as in nanoGPT; epsilon
+    1e-8) decays only the matrices, as nanoGPT does. Every ``eval_every``
+    steps and at the end, the mean loss on ``eval_batches`` seeded batches of
+    training and validation ids is recorded.
 
     Returns a dict of lists: ``step``, ``train_loss``, ``val_loss`` (one entry
     per evaluation), ``batch_loss`` (every step), and ``seconds``: the time
@@ -259,7 +262,7 @@ def train(
     eval_every = check_integer("eval_every", eval_every, low=1)
     rng = np.random.default_rng(check_integer("seed", seed, low=0))
     optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay,
-                                       beta_1=0.9, beta_2=0.99, epsilon=1e-8)
+                                       beta_1=0.9, beta_2=beta2, epsilon=1e-8)
     optimizer.exclude_from_weight_decay(var_list=[v for v in model.trainable_variables if len(v.shape) < 2])
     variables = model.trainable_variables
 

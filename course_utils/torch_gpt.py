@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .validation import check_integer, describe
+from .validation import check_integer, check_real, describe
 from .gpt import GPTConfig, check_weights, weight_shapes
 from .text_data import sample_batch
 
@@ -235,6 +235,7 @@ def evaluate_loss(
     """
     model = _check_model(model)
     n_batches = check_integer("n_batches", n_batches, low=1)
+    beta2 = check_real("beta2", beta2, low=0, high=1, high_open=True)
     rng = np.random.default_rng(check_integer("seed", seed, low=0))
     model.eval()
     total = 0.0
@@ -255,15 +256,17 @@ def train(
     batch_size: int = 12,
     learning_rate: float = 1e-3,
     weight_decay: float = 0.1,
+    beta2: float = 0.99,
     eval_every: int = 100,
     eval_batches: int = 20,
     seed: int = 0,
 ) -> dict[str, list[float]]:
     """Train with AdamW at a constant learning rate on seeded random batches.
 
-    AdamW (betas 0.9 and 0.99, epsilon 1e-8) decays only the matrices, as
-    nanoGPT does. Every ``eval_every`` steps and at the end, the mean loss on
-    ``eval_batches`` seeded batches of training and validation ids is recorded.
+    AdamW (betas 0.9 and ``beta2``, 0.99 by default as in nanoGPT; epsilon
+    1e-8) decays only the matrices, as nanoGPT does. Every ``eval_every``
+    steps and at the end, the mean loss on ``eval_batches`` seeded batches of
+    training and validation ids is recorded.
 
     Returns a dict of lists: ``step``, ``train_loss``, ``val_loss`` (one entry
     per evaluation), ``batch_loss`` (every step), and ``seconds``: the time
@@ -277,7 +280,7 @@ def train(
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=learning_rate, betas=(0.9, 0.99), eps=1e-8,
+        lr=learning_rate, betas=(0.9, beta2), eps=1e-8,
     )
     history: dict[str, list[float]] = {"step": [], "train_loss": [], "val_loss": [], "batch_loss": []}
     seconds = 0.0

@@ -127,7 +127,7 @@ def test_the_rules_are_written_once():
         "application/vnd.jupyter.widget-view+json",
         "hexdigest()[:8]",
         '"jupytext:"',
-        r"\*\*Figure",
+        r"\*\*(?:Figure",
         "(?:tensorflow|keras)",
     ]
     files = subprocess.run(

@@ -1,4 +1,4 @@
-"""Build the course book strictly: every page from scratch, and any warning fails.
+"""Build the course book strictly, both editions: every page from scratch, and any warning fails.
 
 Usage (from the repository root, inside the course's virtual environment):
 
@@ -6,7 +6,10 @@ Usage (from the repository root, inside the course's virtual environment):
     python tools/book_build.py --reuse   # skip the build when the last strict build
                                          # was made from exactly the current sources
 
-The build is ``jupyter-book build book --all -n -W --keep-going``: ``--all``
+The English edition is built from ``book/`` into ``book/_build/html``, the
+Chinese one from ``book/zh_CN`` into ``book/_build/html/zh_CN`` (where it is
+published, next to the English site). Each build is
+``jupyter-book build <folder> --all -n -W --keep-going``: ``--all``
 re-reads every page so that no warning from an unchanged page is forgotten,
 ``-n`` reports every broken cross-reference, ``-W`` turns warnings into a
 failure and ``--keep-going`` reports all of them, not just the first.
@@ -24,6 +27,7 @@ import argparse
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -40,7 +44,8 @@ def sources_digest() -> str:
     """A digest of every file the book is built from."""
     digest = hashlib.sha256()
     files = [p for p in BOOK.rglob("*") if p.is_file() and not GENERATED & set(p.relative_to(BOOK).parts)]
-    files += list((ROOT / "notebooks").glob("*.ipynb")) + [Path(__file__)]
+    files += list((ROOT / "notebooks").glob("*.ipynb")) + list((ROOT / "notebooks" / "zh_CN").glob("*.ipynb"))
+    files += [Path(__file__)]
     for path in sorted(files):
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -51,11 +56,14 @@ def jupyter_book() -> str:
     return str(here) if here.exists() else "jupyter-book"
 
 
-def build() -> int:
-    """Run the strict build; return its exit status (0 only without warnings)."""
-    STAMP.unlink(missing_ok=True)
-    command = [jupyter_book(), "build", str(BOOK.relative_to(ROOT)), "--all", "-n", "-W", "--keep-going"]
-    print("$", " ".join(command), flush=True)
+EDITIONS = {"en": BOOK, "zh_CN": BOOK / "zh_CN"}  # the Chinese site goes to html/zh_CN
+
+
+def build_edition(name: str) -> tuple[int, list[str], float]:
+    """Build one edition; return the exit status, its warnings and the seconds it took."""
+    folder = EDITIONS[name]
+    command = [jupyter_book(), "build", str(folder.relative_to(ROOT)), "--all", "-n", "-W", "--keep-going"]
+    print(f"$ {' '.join(command)}", flush=True)
     started = time.perf_counter()
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     process = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -63,14 +71,34 @@ def build() -> int:
     sys.stdout.write(process.stdout)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", process.stdout)
     warnings = [line for line in plain.splitlines() if "WARNING" in line or "ERROR" in line]
-    if process.returncode != 0 or warnings:
-        print(f"\nbook build FAILED in {seconds:.1f} s with {len(warnings)} warning(s):", file=sys.stderr)
-        for line in warnings:
-            print(f"  {line}", file=sys.stderr)
-        return process.returncode or 1
-    digest = sources_digest()
-    STAMP.write_text(digest + "\n")
-    print(f"\nbook built in {seconds:.1f} s with no warnings: {HTML.relative_to(ROOT)}/index.html")
+    if process.returncode == 0 and not warnings and folder != BOOK:
+        # Publish the edition under the English site: replace the old copy whole.
+        target = HTML / name
+        staging = HTML / f".{name}.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(folder / "_build" / "html", staging)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    return process.returncode, warnings, seconds
+
+
+def build() -> int:
+    """Run the strict builds; return their exit status (0 only without warnings)."""
+    STAMP.unlink(missing_ok=True)
+    failed = False
+    for name in EDITIONS:
+        returncode, warnings, seconds = build_edition(name)
+        if returncode != 0 or warnings:
+            failed = True
+            print(f"\nbook build ({name}) FAILED in {seconds:.1f} s with {len(warnings)} warning(s):", file=sys.stderr)
+            for line in warnings:
+                print(f"  {line}", file=sys.stderr)
+        else:
+            print(f"\nbook ({name}) built in {seconds:.1f} s with no warnings")
+    if failed:
+        return 1
+    STAMP.write_text(sources_digest() + "\n")
+    print(f"both editions built: {HTML.relative_to(ROOT)}/index.html and {HTML.relative_to(ROOT)}/zh_CN/index.html")
     return 0
 
 

@@ -70,13 +70,45 @@ from course_utils.lesson_format import (  # the format's rules: one definition f
 
 SYNC_GROUP = "framework"
 GLUE_PREFIX = "application/papermill.record/"  # myst_nb.ext.glue.GLUE_PREFIX: glued, not displayed in place
-WIDGET_NOTE = (
-    '<div class="admonition tip course-widget-note">'
-    '<p class="admonition-title">Interactive figure</p>'
-    "<p>An interactive control panel appears here when the notebook runs in Jupyter. "
-    "Open the lesson with the launch button at the top of the page, or run it on your "
-    "own machine (see <a href=\"../running_locally.html\">Running the course</a>), to use it.</p></div>"
-)
+#: Texts the extension writes into pages, by edition (``language`` in the
+#: book's Sphinx settings; the English edition leaves it unset).
+TEXTS = {
+    "en": {
+        "widget_title": "Interactive figure",
+        "widget": "An interactive control panel appears here when the notebook runs in Jupyter. "
+        "Open the lesson with the launch button at the top of the page, or run it on your "
+        "own machine (see <a href=\"../running_locally.html\">Running the course</a>), to use it.",
+        "own": "This lesson uses {own} only, like the example in the article that it follows.",
+        "other": "This lesson is written for {own} only.{pointer}",
+        "pointer": " The same model in {other} is in {refs}.",
+        "or": " or ",
+    },
+    "zh_CN": {
+        "widget_title": "交互式图形",
+        "widget": "在 Jupyter 中运行本课时，这里会出现一个交互式控制面板。用页面顶部的启动按钮打开本课，"
+        "或者在自己的电脑上运行（见<a href=\"../running_locally.html\">运行课程</a>），就能使用它。",
+        "own": "本课只使用 {own}，与它所依据的原文示例一致。",
+        "other": "本课只为 {own} 编写。{pointer}",
+        "pointer": "用 {other} 实现的同一个模型见 {refs}。",
+        "or": " 或 ",
+    },
+}
+
+
+def texts(language: str | None) -> dict[str, str]:
+    """The extension's page texts for a book whose Sphinx ``language`` is ``language``."""
+    return TEXTS.get(language or "en", TEXTS["en"])
+
+
+def widget_note(language: str | None = None) -> str:
+    t = texts(language)
+    return (
+        '<div class="admonition tip course-widget-note">'
+        f'<p class="admonition-title">{t["widget_title"]}</p><p>{t["widget"]}</p></div>'
+    )
+
+
+WIDGET_NOTE = widget_note()
 
 BOOK = Path(__file__).resolve().parent.parent
 ROOT = BOOK.parent
@@ -91,7 +123,7 @@ class LessonError(ValueError):
 # --------------------------------------------------------------------------- transformation
 
 
-def _glue_outputs(cell: dict, key_prefix: str) -> tuple[list[dict], list[tuple[str, bool]]]:
+def _glue_outputs(cell: dict, key_prefix: str, note: str = WIDGET_NOTE) -> tuple[list[dict], list[tuple[str, bool]]]:
     """Turn a cell's outputs into hidden glue records; return them and (key, is_image) pairs."""
     glued, keys = [], []
     for number, out in enumerate(cell.get("outputs", [])):
@@ -109,7 +141,7 @@ def _glue_outputs(cell: dict, key_prefix: str) -> tuple[list[dict], list[tuple[s
         else:
             continue
         if WIDGET_MIME in data:
-            data = {"text/html": WIDGET_NOTE}
+            data = {"text/html": note}
         metadata["scrapbook"] = {"name": key, "mime_prefix": GLUE_PREFIX}
         glued.append(
             {
@@ -157,20 +189,27 @@ def _markdown_cell(source: str, cell_id: str) -> dict:
     return {"cell_type": "markdown", "id": cell_id, "metadata": {}, "source": source}
 
 
-def single_framework_note(lesson: str, own: str, counterparts: list[str]) -> str:
+def single_framework_note(lesson: str, own: str, counterparts: list[str], language: str | None = None) -> str:
     """A synced tab set for the top of a single-framework lesson (tabs in the usual order)."""
+    t = texts(language)
     other = next(f for f in FRAMEWORKS if f != own)
-    refs = " or ".join(f"{{doc}}`{c}`" for c in counterparts)
-    pointer = f" The same model in {LABELS[other]} is in {refs}." if counterparts else ""
+    refs = t["or"].join(f"{{doc}}`{c}`" for c in counterparts)
+    pointer = t["pointer"].format(other=LABELS[other], refs=refs) if counterparts else ""
     text = {
-        own: f"This lesson uses {LABELS[own]} only, like the example in the article that it follows.",
-        other: f"This lesson is written for {LABELS[own]} only.{pointer}",
+        own: t["own"].format(own=LABELS[own]),
+        other: t["other"].format(own=LABELS[own], pointer=pointer),
     }
     return _tab_set([_tab_item(f, [text[f]]) for f in FRAMEWORKS])
 
 
-def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[str] | None = None) -> dict:
-    """The page source for ``lesson``: tabs, glued outputs, alt text, widget notes (see module doc)."""
+def transform(
+    nb: dict, lesson: str, frameworks: list[str], counterparts: list[str] | None = None, language: str | None = None
+) -> dict:
+    """The page source for ``lesson``: tabs, glued outputs, alt text, widget notes (see module doc).
+
+    ``language`` is the edition's Sphinx language (None: English), for the texts the page gains.
+    """
+    note = widget_note(language)
     problems = check_lesson(nb, lesson, frameworks)
     if problems:
         raise LessonError("\n".join(problems))
@@ -185,7 +224,7 @@ def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[s
         if cell.get("cell_type") == "code":
             for out_ in cell.get("outputs", []):
                 if WIDGET_MIME in out_.get("data", {}):
-                    out_["data"] = {"text/html": WIDGET_NOTE}
+                    out_["data"] = {"text/html": note}
                     out_["metadata"] = {}
         if index not in run_of:
             if cell.get("cell_type") == "code" and has_image(cell):
@@ -194,11 +233,13 @@ def transform(nb: dict, lesson: str, frameworks: list[str], counterparts: list[s
             out.append(cell)
             if index == 0 and not dual:
                 (own,) = frameworks
-                out.append(_markdown_cell(single_framework_note(lesson, own, counterparts or []), "course-framework-note"))
+                out.append(
+                    _markdown_cell(single_framework_note(lesson, own, counterparts or [], language), "course-framework-note")
+                )
             continue
         run = run_of[index]
         # Hide the original cell; its outputs become glue records shown inside the tab.
-        glued, keys = _glue_outputs(cell, f"course-{index}")
+        glued, keys = _glue_outputs(cell, f"course-{index}", note)
         cell["outputs"] = glued
         cell["metadata"]["tags"] = cell_tags(cell) + ["remove-cell"]
         cell["_course_keys"] = keys
@@ -295,19 +336,26 @@ def counterparts_of(lesson: str, lessons: dict[str, list[str]]) -> list[str]:
 
 
 def prepare_lessons(
-    lessons: dict[str, list[str]], source: Path = ROOT / "notebooks", target: Path = BOOK / GENERATED
+    lessons: dict[str, list[str]],
+    source: Path = ROOT / "notebooks",
+    target: Path = BOOK / GENERATED,
+    language: str | None = None,
 ) -> list[str]:
     """Write every lesson's page source into ``target``; return the problems found."""
     problems: list[str] = []
+    where = source.relative_to(ROOT).as_posix() if source.is_relative_to(ROOT) else str(source)
     target.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for lesson, frameworks in lessons.items():
         path = source / f"{lesson}.ipynb"
         if not path.is_file():
-            problems.append(f"notebooks/{lesson}.ipynb does not exist (listed in course_lessons in book/_config.yml)")
+            problems.append(f"{where}/{lesson}.ipynb does not exist (listed in course_lessons in book/_config.yml)")
             continue
         try:
-            page = transform(json.loads(path.read_text(encoding="utf-8")), lesson, list(frameworks), counterparts_of(lesson, lessons))
+            page = transform(
+                json.loads(path.read_text(encoding="utf-8")), lesson, list(frameworks),
+                counterparts_of(lesson, lessons), language,
+            )
         except LessonError as exc:
             problems.extend(str(exc).splitlines())
             continue
@@ -322,17 +370,109 @@ def prepare_lessons(
     for lesson_file in sorted(source.glob("[0-9][0-9]_*.ipynb")):
         if lesson_file.stem not in lessons:
             problems.append(
-                f"notebooks/{lesson_file.name} is not listed in course_lessons in book/_config.yml "
+                f"{where}/{lesson_file.name} is not listed in course_lessons in book/_config.yml "
                 "(declare its frameworks and add it to _toc.yml)"
             )
     return problems
+
+
+# --------------------------------------------------------------------------- editions
+#
+# The English book is built from book/, the Chinese one from book/zh_CN/ (its
+# own _config.yml sets ``language: zh_CN`` and ``course_notebooks:
+# notebooks/zh_CN``), into book/_build/html/ and book/_build/html/zh_CN/.
+# Both have the same page names, so every page can link to its twin.
+
+
+def edition_link(pagename: str, switch: dict) -> str:
+    """The relative address of ``pagename``'s twin in the other edition.
+
+    switch : dict with ``root``, the other edition's root seen from this one's
+        (``zh_CN/`` from the English book, ``../`` from the Chinese one).
+    """
+    depth = pagename.count("/")
+    return "../" * depth + switch["root"] + pagename + ".html"
+
+
+def _language_switch(app, pagename, templatename, context, doctree) -> None:
+    """Put a link to the same page in the other edition at the top of every page."""
+    switch = app.config.course_language_switch
+    if not switch or "body" not in context:
+        return
+    href = edition_link(pagename, switch)
+    lang = switch.get("hreflang", "")
+    link = (
+        f'<div class="course-language-switch"><a class="reference external" href="{href}" '
+        f'hreflang="{lang}" lang="{lang}">{switch["label"]}</a></div>'
+    )
+    context["body"] = link + context["body"]
+    context["metatags"] = context.get("metatags", "") + f'\n<link rel="alternate" hreflang="{lang}" href="{href}" />'
+
+
+def _launch_paths(app, pagename, templatename, context, doctree) -> None:
+    """Point the launch buttons of a lesson page at the edition's own notebook.
+
+    The theme builds the repository path of a page from its name
+    (``notebooks/NN_name``); the Chinese lessons live in ``notebooks/zh_CN``.
+    """
+    folder = app.config.course_notebooks.strip("/")
+    if folder == GENERATED or not pagename.startswith(GENERATED + "/"):
+        return
+    old = f"/{pagename}.ipynb"
+    new = f"/{folder}/{pagename[len(GENERATED) + 1:]}.ipynb"
+
+    def fix(value):
+        if isinstance(value, str):
+            return value.replace(old, new)
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        return value
+
+    if "header_buttons" in context:
+        context["header_buttons"] = fix(context["header_buttons"])
+
+
+def glossary_terms(path: Path) -> list[str]:
+    """The Chinese terms of a glossary page: the second column of its tables."""
+    terms = []
+    if not path.is_file():
+        return terms
+    for line in path.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.lstrip().startswith("|") and len(cells) >= 2 and not set(cells[1]) <= set("-: "):
+            for term in re.split(r"[/、，,（）()]", cells[1]):
+                term = term.strip()
+                if re.fullmatch(r"[\u3400-\u9fff]{2,}", term):
+                    terms.append(term)
+    return sorted(set(terms))
+
+
+def _search_terms(app) -> None:
+    """Teach the Chinese search index the course's terms.
+
+    Sphinx indexes Chinese with jieba, whose dictionary splits 交叉熵 into
+    交叉 + 熵; a query for 交叉熵 would then find nothing. Every Chinese term of
+    the glossary is added to jieba's dictionary before the pages are indexed.
+    """
+    if not (app.config.language or "").startswith("zh"):
+        return
+    import jieba
+
+    jieba.setLogLevel(60)
+    for term in glossary_terms(Path(app.srcdir) / "glossary.md"):
+        jieba.add_word(term, freq=20000)
 
 
 def _on_config_inited(app, config) -> None:
     from sphinx.util import logging
 
     logger = logging.getLogger("course_book")
-    for problem in prepare_lessons(dict(config.course_lessons)):
+    lessons = dict(config.course_lessons) or lessons_setting()  # an edition may leave the list to English
+    config.course_lessons = lessons
+    source = ROOT / config.course_notebooks
+    for problem in prepare_lessons(lessons, source, Path(app.srcdir) / GENERATED, config.language):
         logger.warning(problem, type="course", subtype="lessons")
     # Serve the vendored MathJax. Added here rather than in _config.yml because
     # Jupyter Book adds every .js file under a configured static folder to every page.
@@ -347,7 +487,7 @@ def _on_build_finished(app, exception) -> None:
         return
     sources = Path(app.outdir) / "_sources" / GENERATED
     for lesson in app.config.course_lessons:
-        original, copied = ROOT / "notebooks" / f"{lesson}.ipynb", sources / f"{lesson}.ipynb"
+        original, copied = ROOT / app.config.course_notebooks / f"{lesson}.ipynb", sources / f"{lesson}.ipynb"
         if original.is_file() and copied.is_file():
             shutil.copyfile(original, copied)
 
@@ -408,11 +548,18 @@ def setup(app):
             return [node]
 
     app.add_config_value("course_lessons", {}, "env", [dict])
+    # The edition: where its lesson notebooks are (relative to the repository),
+    # and the link to the other edition ({"root", "label", "hreflang"}).
+    app.add_config_value("course_notebooks", GENERATED, "env", [str])
+    app.add_config_value("course_language_switch", {}, "html", [dict])
     app.add_directive("course-cell", CellDirective)
     app.add_directive("repository-code", RepositoryCodeDirective)
     app.connect("config-inited", _on_config_inited, priority=100)
     app.connect("build-finished", _on_build_finished)
     app.connect("html-page-context", _dedupe_scripts)
+    app.connect("html-page-context", _language_switch)
+    app.connect("html-page-context", _launch_paths, priority=900)  # after the theme's launch buttons
+    app.connect("builder-inited", _search_terms)
     app.connect("doctree-read", solution_dropdowns)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
