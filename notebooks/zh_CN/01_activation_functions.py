@@ -78,8 +78,8 @@ import io
 import os
 import warnings
 
-# No C++ log lines from TensorFlow (they carry timestamps); no oneDNN
-# start-up notice, and no reordered floating-point sums.
+# 不输出TensorFlow的C++日志行（其中带有时间戳），不显示oneDNN的
+# 启动提示，也不重排浮点数求和的顺序。
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
@@ -91,7 +91,7 @@ from matplotlib.figure import Figure
 import course_utils
 from course_utils import maths
 
-# A colour-blind-safe palette, shared by all lessons
+# 对色盲友好的调色板，所有课程共用
 from course_utils.plotting import OKABE_ITO
 
 COLOURS = {
@@ -159,12 +159,12 @@ weights = [
 biases = [rng.normal(size=6), rng.normal(size=5), rng.normal(size=3)]
 x = rng.normal(size=(200, 4))
 
-# Three linear layers, one after the other ...
+# 依次经过三个线性层……
 h = x
 for W, b in zip(weights, biases):
     h = h @ W + b
 
-# ... are one linear layer with these parameters:
+# ……等于一个参数如下的线性层：
 W_total = weights[0] @ weights[1] @ weights[2]
 b_total = (biases[0] @ weights[1] + biases[1]) @ weights[2] + biases[2]
 assert np.allclose(h, x @ W_total + b_total, rtol=1e-12, atol=1e-12)
@@ -172,9 +172,8 @@ print("three linear layers == one linear layer: True (rtol=1e-12, atol=1e-12)")
 print("W_total shape:", W_total.shape, " b_total shape:", b_total.shape)
 
 
-# With a ReLU between the layers, no single linear map reproduces the output.
-# Least squares finds the best one; what it cannot explain is the non-linear
-# part.
+# 在层与层之间加上ReLU后，任何单个线性映射都无法再现这个输出。
+# 最小二乘法能找到最好的线性映射；它解释不了的，就是非线性部分。
 def best_linear_fit_residual(inputs, outputs):
     design = np.hstack([inputs, np.ones((len(inputs), 1))])
     coef, *_ = np.linalg.lstsq(design, outputs, rcond=None)
@@ -204,7 +203,7 @@ print(
 params_1d = maths.init_mlp([1, 16, 16, 1], scheme="he", seed=3)
 params_1d["b1"] = np.random.default_rng(4).normal(
     size=16
-)  # spread the kinks over the plotted range
+)  # 让折点分散在绘图范围内
 grid = np.linspace(-3, 3, 601).reshape(-1, 1)
 
 
@@ -373,7 +372,7 @@ def tensorflow_results(dtype):
     for name, fn in functions.items():
         x = tf.constant(EDGE, dtype=dtype)
         with tf.GradientTape() as tape:
-            tape.watch(x)  # a constant is not watched automatically
+            tape.watch(x)  # 常量不会被自动监视
             y = fn(x)
         results[name] = (y.numpy(), tape.gradient(y, x).numpy())
     logits = tf.constant(SOFTMAX_LOGITS, dtype=dtype)
@@ -575,8 +574,8 @@ picture = widgets.Image(format="png")
 
 
 def redraw(change=None):
-    # JupyterLab may run this callback on a thread of its own while a cell
-    # runs, so it draws on a Figure of its own, outside pyplot's shared state.
+    # 单元格运行时，JupyterLab可能在另一个线程上调用这个回调，
+    # 所以它在自己的Figure上绘图，不碰pyplot的共享状态。
     fig = Figure(figsize=(6, 3.4))
     ax = fig.subplots()
     draw_activation(
@@ -758,11 +757,11 @@ assert active[0] == 0 and not grads["W1"][:, 0].any()
 # x = tf.constant(EDGE)
 # with tf.GradientTape() as tape:
 #     tape.watch(x)
-#     y = tf.nn.leaky_relu(x)  # default alpha=0.2
+#     y = tf.nn.leaky_relu(x)  # 默认alpha=0.2
 # tf_value, tf_slope = y.numpy(), tape.gradient(y, x).numpy()
 #
 # xt = torch.tensor(EDGE, requires_grad=True)
-# yt = torch.nn.functional.leaky_relu(xt)  # default negative_slope=0.01
+# yt = torch.nn.functional.leaky_relu(xt)  # 默认negative_slope=0.01
 # yt.sum().backward()
 #
 # np.testing.assert_allclose(tf_value, leaky_relu(EDGE, 0.2), rtol=1e-7)
@@ -783,7 +782,7 @@ assert active[0] == 0 and not grads["W1"][:, 0].any()
 # %%
 from course_utils.practice import lesson1 as practice
 
-answer = None  # your answer: the pair (leaky_relu, leaky_relu_derivative)
+answer = None  # 你的答案：两个函数(leaky_relu, leaky_relu_derivative)
 practice.exercise_1.check(answer)
 
 # %% [markdown] translates="f6ef24b8aa61"
@@ -822,7 +821,7 @@ practice.exercise_1.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: your function tanh_derivative
+answer = None  # 你的答案：你写的函数tanh_derivative
 practice.exercise_2.check(answer)
 
 # %% [markdown] translates="971638430ab5"
@@ -864,7 +863,7 @@ practice.exercise_2.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: {5: ratio, 10: ratio, 40: ratio} for sigmoid
+answer = None  # 你的答案：sigmoid的比值{5: 比值, 10: 比值, 40: 比值}
 practice.exercise_3.check(answer)
 
 # %% [markdown] translates="e10eab17a8bb"
@@ -898,7 +897,7 @@ practice.exercise_3.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: (limit as T -> 0, limit as T -> infinity)
+answer = None  # 你的答案：(T -> 0时的极限, T -> 无穷时的极限)
 practice.exercise_4.check(answer)
 
 # %% [markdown] translates="d381477d6ea1"
@@ -913,7 +912,7 @@ practice.exercise_4.check(answer)
 #
 # ```python
 # _, sigmoid_derivative = maths.ACTIVATIONS["sigmoid"]
-# positions = np.round(np.arange(-5.0, 5.05, 0.1), 1)  # the sliders' steps
+# positions = np.round(np.arange(-5.0, 5.05, 0.1), 1)  # 滑块的步长
 # w_grid, b_grid = np.meshgrid(positions, positions, indexing="ij")
 # slope = w_grid * sigmoid_derivative(b_grid)
 # best = np.unravel_index(slope.argmax(), slope.shape)
@@ -925,7 +924,7 @@ practice.exercise_4.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: a number
+answer = None  # 你的答案：一个数
 practice.exercise_5.check(answer)
 
 # %% [markdown] translates="1c6d37bbffb4"

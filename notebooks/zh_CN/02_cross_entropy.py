@@ -76,8 +76,8 @@ import math
 import os
 import warnings
 
-# No C++ log lines from TensorFlow (they carry timestamps); no oneDNN
-# start-up notice, and no reordered floating-point sums.
+# 不输出TensorFlow的C++日志行（其中带有时间戳），不显示oneDNN的
+# 启动提示，也不重排浮点数求和的顺序。
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
@@ -87,7 +87,7 @@ import numpy as np
 import course_utils
 from course_utils import maths
 
-# A colour-blind-safe palette, shared by all lessons
+# 对色盲友好的调色板，所有课程共用
 from course_utils.plotting import OKABE_ITO
 
 # %% tags=["tensorflow"]
@@ -97,7 +97,7 @@ import tensorflow as tf
 import torch
 import torch.nn as nn
 
-# The import that the article's PyTorch code leaves out:
+# 原文的PyTorch代码漏掉的导入：
 import torch.nn.functional as F
 
 # %%
@@ -169,7 +169,7 @@ print(
     f" hand: {hand['loss']:.6f}"
 )
 
-# The gradient derived above, against central differences of the loss
+# 把上面推导出的梯度与损失的中心差分作比较
 analytic_grad = q - np.eye(3)[0]
 numeric_grad = maths.numerical_gradient(
     lambda logits: -logits[0] + maths.logsumexp(logits), z.copy(), h=1e-6
@@ -302,7 +302,7 @@ BIG_LOGITS = np.array([[1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]])
 BIG_LABELS = np.array([0, 0])
 BIG_EXPECTED = np.array(
     [0.0, 2000.0]
-)  # -z_y + max(z): the other terms of the sum are below e^-1000
+)  # -z_y + max(z)：和式中的其他项都小于e^-1000
 
 
 def naive_cross_entropy(labels, logits):
@@ -561,7 +561,7 @@ def torch_loss_and_grad(transform, loss_fn=nn.CrossEntropyLoss()):
 torch_plain = torch_loss_and_grad(lambda z: z)
 torch_article = torch_loss_and_grad(
     lambda z: F.log_softmax(z, dim=1)
-)  # what the article's code does
+)  # 原文代码的做法
 torch_nll = torch_loss_and_grad(
     lambda z: F.log_softmax(z, dim=1), loss_fn=nn.NLLLoss()
 )
@@ -701,7 +701,7 @@ print(
 # 接收概率的损失函数无法表示$-\log 0$，所以两个库都给它设了上限，但做法各不相同：Keras把概率截断到$10^{-7}$（损失最多为$-\ln 10^{-7} \approx 16.1$），PyTorch的`BCELoss`则把对数限制在$-100$。两者对*梯度*的影响也不同。Keras截断的是概率本身，而截断后的值不依赖于输入，所以在截断点以下梯度恰好为0：一个自信但错误的预测得不到任何需要改变的信号。PyTorch按自己的公式$(p - y) / \max\bigl(p(1 - p), 10^{-12}\bigr)$计算对$p$的梯度，所以在$p = 0$、$y = 1$时返回$-10^{12}$，这样的一步可能把权重甩到任何地方。下面的单元格测量了这两种情况。使用logits就能避开这个上限，也就避开了这两个问题。
 
 # %% tags=["tensorflow"]
-# the predicted probability of the true class 1
+# 模型给真实类别1的预测概率
 confident_and_wrong = tf.Variable([[1e-12]], dtype=tf.float64)
 keras_bce = tf.keras.losses.BinaryCrossentropy(dtype="float64")
 with tf.GradientTape() as tape:
@@ -813,7 +813,7 @@ plt.show()
 # %%
 from course_utils.practice import lesson2 as practice
 
-answer = None  # your answer: a number
+answer = None  # 你的答案：一个数
 practice.exercise_1.check(answer)
 
 # %% [markdown] translates="e388323ec4cb"
@@ -844,7 +844,7 @@ practice.exercise_1.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: a number
+answer = None  # 你的答案：一个数
 practice.exercise_2.check(answer)
 
 # %% [markdown] translates="5f554c2c635c"
@@ -878,7 +878,7 @@ practice.exercise_2.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: the relative tolerance (a number)
+answer = None  # 你的答案：相对容差（一个数）
 practice.exercise_3.check(answer)
 
 # %% [markdown] translates="301dc0034477"
@@ -901,7 +901,7 @@ practice.exercise_3.check(answer)
 #     def forward(self, x):
 #         x = x.view(-1, 784)
 #         x = F.relu(self.fc1(x))
-#         return self.fc2(x)  # logits: no softmax of any kind
+#         return self.fc2(x)  # logits：不做任何形式的softmax
 #
 #
 # class LogProbabilityNet(LogitsNet):
@@ -925,7 +925,7 @@ practice.exercise_3.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: your model, e.g. LogitsNet()
+answer = None  # 你的答案：你的模型，例如LogitsNet()
 practice.exercise_4.check(answer)
 
 # %% [markdown] translates="e48faf800f85"
@@ -958,7 +958,7 @@ practice.exercise_4.check(answer)
 # </details>
 
 # %%
-answer = None  # your answer: the gradient, three numbers
+answer = None  # 你的答案：梯度，三个数
 practice.exercise_5.check(answer)
 
 # %% [markdown] translates="9927c2a4fd66"
