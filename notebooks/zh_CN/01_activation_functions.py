@@ -15,14 +15,14 @@
 # %% [markdown] translates="588fa68c1fff"
 # # 第 1 课：激活函数
 #
-# **对应原文：** §4.1 激活函数（activation function）：ReLU、sigmoid、tanh，以及网络为什么需要非线性。本课还会初步认识softmax输出层，§4.2 的交叉熵（cross-entropy）正是以它为基础。
+# **对应原文：** §4.1 激活函数（activation function）：ReLU、sigmoid、tanh，以及网络为什么需要非线性。本课还会带你初步认识softmax输出层，§4.2 的交叉熵（cross-entropy）正是以它为基础。
 #
 # **学完本课，你能够**
 #
 # 1. 定义ReLU函数（修正线性单元，rectified linear unit）、sigmoid函数、tanh函数和softmax函数，并写出它们的导数（derivative）；
 # 2. 用具体数值说明：多个线性层叠在一起，仍然只是一个线性层；
 # 3. 在NumPy、TensorFlow和PyTorch中计算同样的函数值和梯度（gradient），并核对三者是否一致，包括在零点、在很大的输入处以及在`float32`的极限处；
-# 4. 解释什么是饱和（saturation），并测量梯度在一叠很深的sigmoid层中如何消失，即梯度消失（vanishing gradients）；
+# 4. 解释什么是饱和（saturation），并测量在很深的一叠sigmoid层中梯度如何逐层变小，即梯度消失（vanishing gradients）；
 # 5. 避开三个经典陷阱：朴素sigmoid实现中的上溢（overflow）、`float32`中饱和的梯度，以及“死亡”的ReLU单元（dead ReLU）。
 #
 # **所需时间：** 阅读并运行约需30分钟。在2核笔记本电脑的CPU上，整个笔记本不到一分钟就能运行完。
@@ -71,7 +71,7 @@ if HOSTED and importlib.util.find_spec("course_utils") is None:
 # %% [markdown] translates="969780d5f810"
 # ## 准备工作
 #
-# NumPy参考实现放在`course_utils.maths`中，这样每一课都用同一把尺子来衡量。本课要比较两个框架（framework），所以两个都要导入。下面两个环境变量必须在TensorFlow加载之前设置：一个让TensorFlow的启动信息不出现在笔记本里，另一个关闭oneDNN对浮点数求和顺序的重排。
+# NumPy参考实现放在`course_utils.maths`中，这样每一课都用同一把尺子来衡量。本课要比较两个框架（framework），所以两个都要导入。下面两个环境变量必须在TensorFlow加载之前设置：它们让TensorFlow的启动信息不出现在笔记本里，并关闭oneDNN对浮点数求和顺序的重排。
 
 # %%
 import io
@@ -197,7 +197,7 @@ print(
 )
 
 # %% [markdown] translates="7f08020fb1c2"
-# 在一维情形下也能看到同样的现象。下面这个网络有一个输入、两个各含16个单元的隐藏层（hidden layer）和一个输出。权重（weight）保持不变，激活方式则换用三种选择。
+# 在一维情形下也能看到同样的现象。下面这个网络有一个输入、两个各含16个单元的隐藏层（hidden layer）和一个输出。我们用同一组权重（weight），分别采用三种激活方式，画出网络的输出。
 
 # %%
 params_1d = maths.init_mlp([1, 16, 16, 1], scheme="he", seed=3)
@@ -526,7 +526,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] translates="18633f422efd"
-# **图 1.3** 一个有20个隐藏层的网络在一次反向传播之后，各层权重梯度的大小（对数坐标）。使用sigmoid时（红色圆点），梯度每经过一层就缩小为原来的几分之一，缩小的倍数在4到5之间，总共下降的数量级就是上面打印出的那个数，因此前面几层几乎学不到东西。使用tanh（绿色方块，它在零点的导数为1）以及ReLU加He初始化（蓝色三角）时，所有层的梯度相差不超过一个数量级（上面的单元格对此做了断言）。
+# **图 1.3** 一个有20个隐藏层的网络在一次反向传播之后，各层权重梯度的大小（对数坐标）。使用sigmoid时（红色圆点），梯度每经过一层都要除以一个介于4和5之间的因子，总共下降了多少个数量级，见上面的输出；因此前面几层几乎学不到东西。使用tanh（绿色方块，它在零点的导数为1）以及ReLU加He初始化（蓝色三角）时，所有层的梯度相差不超过一个数量级（上面的单元格对此做了断言）。
 
 # %% [markdown] translates="139e82f6e42d"
 # ## 动手探索这些函数

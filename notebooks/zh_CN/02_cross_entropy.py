@@ -109,13 +109,13 @@ course_utils.versions()
 # %% [markdown] translates="1d8a68a767b8"
 # ## 基本思想
 #
-# 分类器输出$K$个类别上的一个概率分布（probability distribution）$q$；真实情况是另一个分布$p$，通常是*独热编码*（one-hot）的，即全部概率都集中在真实类别$y$上。**交叉熵**衡量的是$q$描述$p$描述得有多差：
+# 分类器输出$K$个类别上的一个概率分布（probability distribution）$q$；真实情况是另一个分布$p$，通常是*独热编码*（one-hot）的，即全部概率都集中在真实类别$y$上。**交叉熵**衡量$q$对$p$的描述有多差：
 #
 # $$
 # H(p, q) = -\sum_{i=1}^{K} p_i \log q_i .
 # $$
 #
-# 当$p$是独热编码时，除了一项之外其余各项都为零，于是$H = -\log q_y$：损失就是模型赋予正确答案的对数概率的相反数。对于确定且正确的预测，它等于0；当$q_y \to 0$时，它无限增大。（使用自然对数时，它的单位是*奈特*（nat）。）
+# 当$p$是独热编码时，除了一项之外其余各项都为零，于是$H = -\log q_y$：损失就是模型赋予正确答案的概率的负对数。对于确定且正确的预测，它等于0；当$q_y \to 0$时，它无限增大。（使用自然对数时，它的单位是*奈特*（nat）。）
 #
 # 网络输出的是logits $\mathbf{z}$，并且$q = \operatorname{softmax}(\mathbf{z})$。代入上式，就得到每个库在内部都使用的形式：
 #
@@ -965,7 +965,7 @@ practice.exercise_5.check(answer)
 # ## 小结
 #
 # * 交叉熵是$-\sum_i p_i \log q_i$；对于独热编码的目标，它就是真实类别概率的负对数，而它对logits的梯度就是简单的$\operatorname{softmax}(\mathbf{z}) - p$。
-# * NumPy、Keras的四种变体以及PyTorch的`CrossEntropyLoss`和`NLLLoss`，在`float64`中给出的值有12位有效数字相同。
+# * NumPy、Keras的四种变体以及PyTorch的`CrossEntropyLoss`和`NLLLoss`，在`float64`中给出的值在12位有效数字上一致。
 # * 要用log-sum-exp从logits计算交叉熵：当logits达到几百时，朴素公式会返回`nan`或`inf`，而稳定的形式依然精确。
 # * 期望logits的损失函数，就传给它logits；多一个softmax会减慢学习，还会给损失垫上一个下限。原文的`log_softmax` + `CrossEntropyLoss`之所以可行，只是因为log-softmax是幂等的。
 # * 二元交叉熵是两个类别的特例；优先使用logits形式（`from_logits=True`、`BCEWithLogitsLoss`），以免概率被截断。
