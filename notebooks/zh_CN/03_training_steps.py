@@ -15,23 +15,17 @@
 # %% [markdown] translates="f040088b40ac"
 # # 第 3 课：训练的五个步骤
 #
-# **对应原文：** §3 训练的五个步骤（初始化权重和偏置、前向传播、计算损失、
-# 反向传播、更新），以及两个 MNIST 代码清单中的训练循环（§4.2.1 和 §4.2.2）。
+# **对应原文：** §3 训练的五个步骤（初始化权重和偏置、前向传播、计算损失、反向传播、更新），以及两个 MNIST 代码清单中的训练循环（§4.2.1 和 §4.2.2）。
 #
 # **学完本课，你能够**
 #
-# 1. 只用 NumPy 为一个小型多层感知机（multilayer perceptron，MLP）写出这五个步骤，
-#    包括手写反向传播（backpropagation）；
+# 1. 只用 NumPy 为一个小型多层感知机（multilayer perceptron，MLP）写出这五个步骤，包括手写反向传播（backpropagation）；
 # 2. 用有限差分的梯度检验（gradient check）验证反向传播；
-# 3. 从相同的初始权重出发，在 TensorFlow 和 PyTorch 中得到完全相同的损失、
-#    梯度和更新；
+# 3. 从相同的初始权重出发，在 TensorFlow 和 PyTorch 中得到完全相同的损失、梯度和更新；
 # 4. 解释为什么全零权重无法训练，以及合适的初始化（initialisation）起什么作用；
 # 5. 看懂损失曲线和决策边界图。
 #
-# **所需时间：** 阅读并运行约 40 分钟；在 2 核的笔记本电脑 CPU 上，
-# 整个笔记本运行远不到一分钟。
-# **运行要求：** NumPy、Matplotlib、TensorFlow 和 PyTorch（CPU 版），
-# 内存不超过 2 GB；数据集在笔记本中生成。
+# **所需时间：** 阅读并运行约 40 分钟；在 2 核的笔记本电脑 CPU 上，整个笔记本运行远不到一分钟。**运行要求：** NumPy、Matplotlib、TensorFlow 和 PyTorch（CPU 版），内存不超过 2 GB；数据集在笔记本中生成。
 
 # %%
 # Setup for Colab and Kaggle: install the course's helpers there. Locally
@@ -122,9 +116,7 @@ course_utils.versions()
 # %% [markdown] translates="41825243c6d4"
 # ## 数据：三条交错的螺旋
 #
-# 2 维的问题让每个数都小到可以逐一查看，也让我们能把网络学到的东西画出来。
-# 三个类别各是一条带噪声的螺旋臂。没有哪条直线能把它们分开，
-# 所以网络需要隐藏层（hidden layer）。
+# 2 维的问题让每个数都小到可以逐一查看，也让我们能把网络学到的东西画出来。三个类别各是一条带噪声的螺旋臂。没有哪条直线能把它们分开，所以网络需要隐藏层（hidden layer）。
 
 
 # %%
@@ -176,28 +168,22 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] translates="559df21915d4"
-# **图 3.1** 训练集：三条螺旋臂上的 300 个点，每类 100 个
-# （橙色圆点、蓝色方块、绿色三角）。
+# **图 3.1** 训练集：三条螺旋臂上的 300 个点，每类 100 个（橙色圆点、蓝色方块、绿色三角）。
 
 # %% [markdown] translates="240ee2fb2ec1"
 # ## 思路
 #
-# 网络有两个隐藏层，各含 32 个单元，激活函数（activation function）用
-# ReLU函数（修正线性单元）；输出层（output layer）是线性的，
-# 为每个类别给出一个未规范化的预测（logits）。输入按行排列（$X$ 是 $N \times 2$ 矩阵）：
+# 网络有两个隐藏层，各含 32 个单元，激活函数（activation function）用 ReLU函数（修正线性单元）；输出层（output layer）是线性的，为每个类别给出一个未规范化的预测（logits）。输入按行排列（$X$ 是 $N \times 2$ 矩阵）：
 #
-# 1. **初始化** $W_1, \mathbf{b}_1, W_2, \mathbf{b}_2, W_3, \mathbf{b}_3$：
-#    权重（weight）按 He 缩放随机取值，即 $\mathcal{N}(0, 2/n_\text{in})$；偏置（bias）取 0。
+# 1. **初始化** $W_1, \mathbf{b}_1, W_2, \mathbf{b}_2, W_3, \mathbf{b}_3$：权重（weight）按 He 缩放随机取值，即 $\mathcal{N}(0, 2/n_\text{in})$；偏置（bias）取 0。
 # 2. **前向传播**（forward pass）
 #    $$
 #    Z_1 = X W_1 + \mathbf{b}_1,\quad A_1 = \operatorname{ReLU}(Z_1),\quad
 #    Z_2 = A_1 W_2 + \mathbf{b}_2,\quad A_2 = \operatorname{ReLU}(Z_2),\quad
 #    Z_3 = A_2 W_3 + \mathbf{b}_3 .
 #    $$
-# 3. **损失**：logits $Z_3$ 的平均交叉熵（cross-entropy）（见第 2 课），
-#    $L = \frac1N \sum_n \bigl(-Z_{3,n y_n} + \operatorname{LSE}(Z_{3,n})\bigr)$。
-# 4. **反向传播**：用链式法则（chain rule）从损失往回推，求出每个参数的梯度
-#    （$P$ 是 $Z_3$ 的 softmax，$T$ 是独热编码（one-hot）的标签，$\odot$ 表示逐元素相乘）：
+# 3. **损失**：logits $Z_3$ 的平均交叉熵（cross-entropy，见第 2 课），$L = \frac1N \sum_n \bigl(-Z_{3,n y_n} + \operatorname{LSE}(Z_{3,n})\bigr)$。
+# 4. **反向传播**：用链式法则（chain rule）从损失往回推，求出每个参数的梯度（$P$ 是 $Z_3$ 的 softmax，$T$ 是独热编码（one-hot）的标签，$\odot$ 表示逐元素相乘）：
 #    $$
 #    \begin{aligned}
 #    \delta_3 &= (P - T)/N, & \nabla W_3 &= A_2^\top \delta_3, & \nabla \mathbf{b}_3 &= \textstyle\sum_n \delta_3, \\
@@ -205,51 +191,26 @@ plt.show()
 #    \delta_1 &= (\delta_2 W_2^\top) \odot \mathbb{1}[Z_1 > 0], & \nabla W_1 &= X^\top \delta_1, & \nabla \mathbf{b}_1 &= \textstyle\sum_n \delta_1 .
 #    \end{aligned}
 #    $$
-# 5. **更新**：以学习率（learning rate）$\eta$ 做一步梯度下降，
-#    对每个参数 $\theta$ 执行 $\theta \leftarrow \theta - \eta\, \nabla_\theta L$。
+# 5. **更新**：以学习率（learning rate）$\eta$ 做一步梯度下降，对每个参数 $\theta$ 执行 $\theta \leftarrow \theta - \eta\, \nabla_\theta L$。
 #
-# 步骤 2 到 5 不断重复，直到损失不再下降。框架把第 4 步自动化（自动微分），
-# 第 5 步交给优化器（optimizer）；其余部分完全一样。
+# 步骤 2 到 5 不断重复，直到损失不再下降。框架把第 4 步自动化（自动微分），第 5 步交给优化器（optimizer）；其余部分完全一样。
 #
 # ### 推导反向传播
 #
-# 第 4 步的公式由链式法则逐层得出，从损失开始往回推。
-# 记 $\delta_\ell = \partial L / \partial Z_\ell$，
-# 即损失对某一层预激活值（pre-activation）的梯度（gradient）。
-# 它是一个与 $Z_\ell$ 形状相同的矩阵，每个样本占一行。
+# 第 4 步的公式由链式法则逐层得出，从损失开始往回推。记 $\delta_\ell = \partial L / \partial Z_\ell$，即损失对某一层预激活值（pre-activation）的梯度（gradient）。它是一个与 $Z_\ell$ 形状相同的矩阵，每个样本占一行。
 #
-# 1. **损失。** 第 2 课对单个样本推导出了
-#    $\partial H / \partial \mathbf{z} = \operatorname{softmax}(\mathbf{z}) - p$。
-#    $L$ 是 $N$ 个样本的平均值，所以每一行多出一个因子 $1/N$：$\delta_3 = (P - T)/N$。
-# 2. **全连接层（dense layer）的权重。** 逐个元素写出来，
-#    $Z_{3,nk} = \sum_j A_{2,nj} W_{3,jk} + b_{3,k}$。权重 $W_{3,jk}$
-#    出现在每一行 $n$ 的第 $k$ 列，系数为 $A_{2,nj}$，因此
-#    $\partial L / \partial W_{3,jk} = \sum_n \delta_{3,nk} A_{2,nj}$，
-#    这正是 $A_2^\top \delta_3$ 的 $(j, k)$ 元素。偏置 $b_{3,k}$
-#    在每一行中的系数都是 1：$\nabla \mathbf{b}_3 = \sum_n \delta_{3,n}$。
-# 3. **全连接层的输入。** $A_{2,nj}$ 出现在第 $n$ 行的每一列 $k$ 中，
-#    系数为 $W_{3,jk}$，因此
-#    $\partial L / \partial A_{2,nj} = \sum_k \delta_{3,nk} W_{3,jk}$，
-#    即 $\delta_3 W_3^\top$ 的 $(n, j)$ 元素。
-# 4. **激活函数。** $A_2 = \operatorname{ReLU}(Z_2)$ 逐元素作用，
-#    而 $\operatorname{ReLU}'(z) = \mathbb{1}[z > 0]$（见第 1 课），所以
-#    $\delta_2 = (\delta_3 W_3^\top) \odot \mathbb{1}[Z_2 > 0]$。
-# 5. **重复。** 第 2 层和第 3 层一样是全连接层，把步骤 2 到 4 中的量换成
-#    $A_1, W_2, Z_1$，就得到 $\nabla W_2 = A_1^\top \delta_2$、
-#    $\nabla \mathbf{b}_2 = \sum_n \delta_{2,n}$ 和
-#    $\delta_1 = (\delta_2 W_2^\top) \odot \mathbb{1}[Z_1 > 0]$；
-#    第 1 层用输入 $X$ 代替 $A_0$：$\nabla W_1 = X^\top \delta_1$。
+# 1. **损失。** 第 2 课对单个样本推导出了 $\partial H / \partial \mathbf{z} = \operatorname{softmax}(\mathbf{z}) - p$。$L$ 是 $N$ 个样本的平均值，所以每一行多出一个因子 $1/N$：$\delta_3 = (P - T)/N$。
+# 2. **全连接层（dense layer）的权重。** 逐个元素写出来，$Z_{3,nk} = \sum_j A_{2,nj} W_{3,jk} + b_{3,k}$。权重 $W_{3,jk}$ 出现在每一行 $n$ 的第 $k$ 列，系数为 $A_{2,nj}$，因此 $\partial L / \partial W_{3,jk} = \sum_n \delta_{3,nk} A_{2,nj}$，这正是 $A_2^\top \delta_3$ 的 $(j, k)$ 元素。偏置 $b_{3,k}$ 在每一行中的系数都是 1：$\nabla \mathbf{b}_3 = \sum_n \delta_{3,n}$。
+# 3. **全连接层的输入。** $A_{2,nj}$ 出现在第 $n$ 行的每一列 $k$ 中，系数为 $W_{3,jk}$，因此 $\partial L / \partial A_{2,nj} = \sum_k \delta_{3,nk} W_{3,jk}$，即 $\delta_3 W_3^\top$ 的 $(n, j)$ 元素。
+# 4. **激活函数。** $A_2 = \operatorname{ReLU}(Z_2)$ 逐元素作用，而 $\operatorname{ReLU}'(z) = \mathbb{1}[z > 0]$（见第 1 课），所以 $\delta_2 = (\delta_3 W_3^\top) \odot \mathbb{1}[Z_2 > 0]$。
+# 5. **重复。** 第 2 层和第 3 层一样是全连接层，把步骤 2 到 4 中的量换成 $A_1, W_2, Z_1$，就得到 $\nabla W_2 = A_1^\top \delta_2$、$\nabla \mathbf{b}_2 = \sum_n \delta_{2,n}$ 和 $\delta_1 = (\delta_2 W_2^\top) \odot \mathbb{1}[Z_1 > 0]$；第 1 层用输入 $X$ 代替 $A_0$：$\nabla W_1 = X^\top \delta_1$。
 #
-# 每个梯度的形状都和它的参数相同（$A_2^\top \delta_3$ 是
-# $32 \times 3$，与 $W_3$ 一样）。这是检验这类推导的一个快捷办法。
-# 下面的梯度检验会用数值确认这些公式。
+# 每个梯度的形状都和它的参数相同（$A_2^\top \delta_3$ 是 $32 \times 3$，与 $W_3$ 一样）。这是检验这类推导的一个快捷办法。下面的梯度检验会用数值确认这些公式。
 
 # %% [markdown] translates="ad00a489831b"
 # ## NumPy 参考实现：逐一写出五个步骤
 #
-# 下面的单元格手动完成一步训练，并把结果与 `course_utils.maths` 对照。
-# 其中的 `mlp_forward`、`mlp_backward` 和 `sgd_update`
-# 对任意层数实现了同样的公式。
+# 下面的单元格手动完成一步训练，并把结果与 `course_utils.maths` 对照。其中的 `mlp_forward`、`mlp_backward` 和 `sgd_update` 对任意层数实现了同样的公式。
 
 # %%
 LAYERS, LEARNING_RATE = (
@@ -316,8 +277,7 @@ print(
 # %% [markdown] translates="67cf2fefba6a"
 # ### 梯度检验
 #
-# 反向传播写错了，损失有时仍会略有下降。所以要用导数（derivative）的定义来检验它：
-# 把每个参数分别改变 $\pm h$，测量损失的变化：
+# 反向传播写错了，损失有时仍会略有下降。所以要用导数（derivative）的定义来检验它：把每个参数分别改变 $\pm h$，测量损失的变化：
 #
 # $$
 # \frac{\partial L}{\partial \theta_i} \approx \frac{L(\theta + h\mathbf{e}_i) - L(\theta - h\mathbf{e}_i)}{2h},
@@ -325,12 +285,7 @@ print(
 # \text{relative error} = \frac{\lVert g_\text{analytic} - g_\text{numeric} \rVert}{\lVert g_\text{analytic} \rVert + \lVert g_\text{numeric} \rVert} .
 # $$
 #
-# 这就是对上面推导的数值检验。中心差分的误差是 $O(h^2)$。
-# 在 `float64` 下取 $h = 10^{-6}$，正确的梯度给出的相对误差远低于 $10^{-6}$，
-# 而真正的错误会给出 $10^{-2}$ 量级甚至更大的误差。
-# 为了快，检验只用 30 个样本（每个参数都要做两次前向传播）。
-# 如果某个预激活值离零不到 $h$，ReLU 的折点就可能让检验失效，
-# 单元格也排除了这种情况。
+# 这就是对上面推导的数值检验。中心差分的误差是 $O(h^2)$。在 `float64` 下取 $h = 10^{-6}$，正确的梯度给出的相对误差远低于 $10^{-6}$，而真正的错误会给出 $10^{-2}$ 量级甚至更大的误差。为了快，检验只用 30 个样本（每个参数都要做两次前向传播）。如果某个预激活值离零不到 $h$，ReLU 的折点就可能让检验失效，单元格也排除了这种情况。
 
 # %%
 X_check, Y_check = X[::10], Y[::10]
@@ -358,8 +313,7 @@ for key, err in errors.items():
     )
 
 # %% [markdown] translates="7f5b6ddd4a81"
-# 作为对照，下面故意写一个漏掉两处 ReLU 导数的错误反向传播。
-# 它远远通不过检验：
+# 作为对照，下面故意写一个漏掉两处 ReLU 导数的错误反向传播。它远远通不过检验：
 
 # %%
 delta3_check = (maths.softmax(check_cache.logits) - np.eye(3)[Y_check]) / len(
@@ -376,12 +330,7 @@ print(f"broken W1 gradient: relative error {broken_error:.2f}")
 # %% [markdown] translates="b8951fffa59d"
 # ## TensorFlow 与 PyTorch 对照
 #
-# 现在用两个框架（framework）搭建同一个网络，都采用各自惯用的写法
-# （Keras 的 `Sequential` 模型和 PyTorch 的 `nn.Sequential`）。
-# 它们载入与 NumPy 版本*相同*的初始权重，在同一个全批量上以相同的学习率
-# 用普通 SGD 训练，全程使用 `float64`。Keras `Dense` 层的核（kernel）
-# 形状是（输入数，输出数），和我们的一样；PyTorch `nn.Linear`
-# 的权重形状是（输出数，输入数），所以要传给它转置。
+# 现在用两个框架（framework）搭建同一个网络，都采用各自惯用的写法（Keras 的 `Sequential` 模型和 PyTorch 的 `nn.Sequential`）。它们载入与 NumPy 版本*相同*的初始权重，在同一个全批量上以相同的学习率用普通 SGD 训练，全程使用 `float64`。Keras `Dense` 层的核（kernel）形状是（输入数，输出数），和我们的一样；PyTorch `nn.Linear` 的权重形状是（输出数，输入数），所以要传给它转置。
 #
 # 每个单元格运行 10 步，记录损失、第一步的梯度以及每一步之后的参数。
 
@@ -461,10 +410,7 @@ print("PyTorch losses:   ", np.round(torch_run["losses"], 6))
 # %% [markdown] translates="1e846ef5739d"
 # ### 检验：第一步完全一致，之后的运行始终同步
 #
-# 两个框架的单元格都按本课程的布局交出权重和梯度
-# （`course_utils.tf_models` 和 `course_utils.torch_models` 中的
-# `get_dense_weights` 与 `dense_gradients`），
-# 所以可以逐个键地与 NumPy 的结果比较。
+# 两个框架的单元格都按本课程的布局交出权重和梯度（`course_utils.tf_models` 和 `course_utils.torch_models` 中的 `get_dense_weights` 与 `dense_gradients`），所以可以逐个键地与 NumPy 的结果比较。
 
 # %%
 KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -509,15 +455,10 @@ print(
 # 现在把步骤 2 到 5 重复 1,000 步（NumPy，全批量），从三个起点出发：
 #
 # * **He** 初始化，同上；
-# * **tiny**，即极小的随机权重 $\mathcal{N}(0, 0.015^2)$：每一层都会把信号缩小，
-#   所以前面几层的梯度一开始非常小；
+# * **tiny**，即极小的随机权重 $\mathcal{N}(0, 0.015^2)$：每一层都会把信号缩小，所以前面几层的梯度一开始非常小；
 # * **zeros**：所有权重和偏置都为 0。
 #
-# 权重全为零时，隐藏层的激活全是 0，因此 $\nabla W_3 = A_2^\top\delta_3 = 0$；
-# 又因为 $\delta_2 = \delta_3 W_3^\top = 0$，输出层以下的各层也都得不到梯度。
-# 只有 $\mathbf{b}_3$ 能动，而它的梯度是 $P - T$ 在类别均衡的数据集上的平均值，
-# 在舍入误差范围内为 0。更一般地说，起点相同的单元会得到相同的梯度，
-# 并且永远保持相同。随机初始化正是为了打破这种对称性。
+# 权重全为零时，隐藏层的激活全是 0，因此 $\nabla W_3 = A_2^\top\delta_3 = 0$；又因为 $\delta_2 = \delta_3 W_3^\top = 0$，输出层以下的各层也都得不到梯度。只有 $\mathbf{b}_3$ 能动，而它的梯度是 $P - T$ 在类别均衡的数据集上的平均值，在舍入误差范围内为 0。更一般地说，起点相同的单元会得到相同的梯度，并且永远保持相同。随机初始化正是为了打破这种对称性。
 
 # %%
 TRAIN_STEPS = 1000
@@ -624,11 +565,7 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] translates="c781a0a43402"
-# **图 3.2** 同一个网络在三种初始化下做 1,000 步全批量梯度下降的训练损失。
-# He 初始化（蓝色实线）立刻开始学习。极小权重（橙色虚线）在大部分时间里
-# 停在 $\ln 3$ 处的平台上，这是瞎猜时的损失；上面的单元格打印出它离开平台的步数
-# （并断言这一步在 500 到 850 之间）。全零权重（黑色点线）始终不动：
-# 损失一直恰好是 $\ln 3$。
+# **图 3.2** 同一个网络在三种初始化下做 1,000 步全批量梯度下降的训练损失。He 初始化（蓝色实线）立刻开始学习。极小权重（橙色虚线）在大部分时间里停在 $\ln 3$ 处的平台上，这是瞎猜时的损失；上面的单元格打印出它离开平台的步数（并断言这一步在 500 到 850 之间）。全零权重（黑色点线）始终不动：损失一直恰好是 $\ln 3$。
 
 # %%
 grid_1d = np.linspace(-1.25, 1.25, 250)
@@ -665,20 +602,14 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown] translates="9651d7c4ef2b"
-# **图 3.3** 1,000 步之后的决策区域（按预测类别着色：橙、蓝、绿），
-# 上面叠加训练点（圆点、方块、三角分别表示类别 0、1、2）。
-# 左：He 初始化，决策区域顺着螺旋臂分布。右：极小初始化，
-# 1,000 步中的大部分都耗在平台上，才刚开始把几条螺旋臂分开。
+# **图 3.3** 1,000 步之后的决策区域（按预测类别着色：橙、蓝、绿），上面叠加训练点（圆点、方块、三角分别表示类别 0、1、2）。左：He 初始化，决策区域顺着螺旋臂分布。右：极小初始化，1,000 步中的大部分都耗在平台上，才刚开始把几条螺旋臂分开。
 
 # %% [markdown] translates="c928312fde94"
 # ## 常见陷阱
 #
 # ### 1. PyTorch 累加梯度，TensorFlow 每次重新计算
 #
-# `loss.backward()` 会把梯度*加到*每个参数的 `.grad` 上。
-# 如果忘了 `optimizer.zero_grad()`，第二步用的就是两个梯度之和，
-# 第三步是三个梯度之和，依此类推。`tf.GradientTape` 则每次都返回新的梯度，
-# 而且一个 tape 只能用一次（除非创建时指定 `persistent=True`）。
+# `loss.backward()` 会把梯度*加到*每个参数的 `.grad` 上。如果忘了 `optimizer.zero_grad()`，第二步用的就是两个梯度之和，第三步是三个梯度之和，依此类推。`tf.GradientTape` 则每次都返回新的梯度，而且一个 tape 只能用一次（除非创建时指定 `persistent=True`）。
 
 # %% tags=["tensorflow"]
 with tf.GradientTape() as tape:
@@ -715,9 +646,7 @@ print(
 # %% [markdown] translates="4eac4acc7b03"
 # ### 2. 在两种布局之间复制权重
 #
-# Keras 的核是（输入数，输出数），PyTorch 的权重是（输出数，输入数）。
-# 对非方阵的层忘了转置，会直接报错；但方阵的层，比如我们 32 × 32 的中间层，
-# 会默默接受，然后算出完全不同的东西。
+# Keras 的核是（输入数，输出数），PyTorch 的权重是（输出数，输入数）。对非方阵的层忘了转置，会直接报错；但方阵的层，比如我们 32 × 32 的中间层，会默默接受，然后算出完全不同的东西。
 
 # %% tags=["tensorflow"]
 try:
@@ -745,11 +674,7 @@ print("the untransposed square weight gives a different layer")
 # %% [markdown] translates="cc8a6e585ac8"
 # ### 3. Keras 用 `float32` 保存学习率
 #
-# Keras 优化器把学习率存成一个 `float32` 变量，即使模型是 `float64` 也不例外。
-# 学习率 0.2 会变成 0.20000000298…，于是 `float64` 的 Keras 运行
-# 大约从第 9 位数字开始偏离 NumPy 和 PyTorch。
-# 这就是本课使用 0.25 的原因：`float32` 能精确表示它。
-# 这对训练没有坏处，但当你逐位比较不同框架的结果时，就很要紧了。
+# Keras 优化器把学习率存成一个 `float32` 变量，即使模型是 `float64` 也不例外。学习率 0.2 会变成 0.20000000298…，于是 `float64` 的 Keras 运行大约从第 9 位数字开始偏离 NumPy 和 PyTorch。这就是本课使用 0.25 的原因：`float32` 能精确表示它。这对训练没有坏处，但当你逐位比较不同框架的结果时，就很要紧了。
 
 # %% tags=["tensorflow"]
 weight = tf.Variable(1.0, dtype=tf.float64)
@@ -783,34 +708,22 @@ print(
 # %% [markdown] translates="c3cd6b48615a"
 # ### 4. 公平地比较框架，以及原文的 MNIST 代码
 #
-# 原文用 Adam 训练 Keras 模型，用带动量的 SGD 训练 PyTorch 模型。
-# 所以两者结果的任何差异都说明不了框架本身：优化器、学习率、
-# 初始权重和批次顺序全都不同。要比较框架，就得把这些全部固定下来，
-# 就像本课这样；这时两者能在 10 位数字上一致。
-# （原文的 PyTorch 代码清单还缺少 `import torch.nn.functional as F`；
-# 而且正如第 2 课所解释的，它能配合 `nn.CrossEntropyLoss` 正常工作，
-# 只是因为 log-softmax 是幂等的。）
+# 原文用 Adam 训练 Keras 模型，用带动量的 SGD 训练 PyTorch 模型。所以两者结果的任何差异都说明不了框架本身：优化器、学习率、初始权重和批次顺序全都不同。要比较框架，就得把这些全部固定下来，就像本课这样；这时两者能在 10 位数字上一致。（原文的 PyTorch 代码清单还缺少 `import torch.nn.functional as F`；而且正如第 2 课所解释的，它能配合 `nn.CrossEntropyLoss` 正常工作，只是因为 log-softmax 是幂等的。）
 
 # %% [markdown] translates="39b6f38ac5c1"
 # ## 练习
 #
-# 这些练习供你练手。每道练习下面都折叠着一份完整的解答
-# （先自己动手试过，再打开*解答*）。答案是数值的练习还配有一个检查单元格：
-# 把你的答案填进 `answer`，然后运行这个单元格。计分版本在仓库的
-# `assignments/` 文件夹中；做题时可以用 `from course_utils.exercises import lesson3`
-# 随时检查答案（见 README 中的 *For instructors* 一节）。
+# 这些练习供你练手。每道练习下面都折叠着一份完整的解答（先自己动手试过，再打开*解答*）。答案是数值的练习还配有一个检查单元格：把你的答案填进 `answer`，然后运行这个单元格。计分版本在仓库的 `assignments/` 文件夹中；做题时可以用 `from course_utils.exercises import lesson3` 随时检查答案（见 README 中的 *For instructors* 一节）。
 
 # %% [markdown] translates="0c11d63be442"
 # ### 练习 3.1：故意弄坏它
 #
-# 修改手写反向传播中的一行（例如去掉除以 $N$ 的那一步），
-# 看看梯度检验怎样失败。相对误差有多大？
+# 修改手写反向传播中的一行（例如去掉除以 $N$ 的那一步），看看梯度检验怎样失败。相对误差有多大？
 #
 # <details>
 # <summary>解答</summary>
 #
-# 去掉除法后，$\delta_3 = P - T$ 大了 $N$ 倍。之后的每个梯度都与 $\delta_3$ 成线性关系，
-# 所以每个梯度也都大了 $N$ 倍：$g_\text{broken} = N g$。于是相对误差为
+# 去掉除法后，$\delta_3 = P - T$ 大了 $N$ 倍。之后的每个梯度都与 $\delta_3$ 成线性关系，所以每个梯度也都大了 $N$ 倍：$g_\text{broken} = N g$。于是相对误差为
 #
 # $$
 # \frac{\lVert N g - g \rVert}{\lVert N g \rVert + \lVert g \rVert}
@@ -842,8 +755,7 @@ print(
 # print(f"(N - 1) / (N + 1) = {29 / 31:.4f}")
 # ```
 #
-# 误差这么大，远高于 $10^{-6}$ 的阈值，正是少了或多了一个因子的典型表现。
-# 像本课那样漏掉 ReLU 导数，则会让每个参数得到不同的误差值。
+# 误差这么大，远高于 $10^{-6}$ 的阈值，正是少了或多了一个因子的典型表现。像本课那样漏掉 ReLU 导数，则会让每个参数得到不同的误差值。
 #
 # </details>
 
@@ -856,8 +768,7 @@ practice.exercise_1.check(answer)
 # %% [markdown] translates="deb9b8f4af59"
 # ### 练习 3.2：学习率
 #
-# 从 He 初始化出发，分别用学习率 0.05、0.5 和 5 训练，画出损失曲线。
-# 学习率为 5 时会发生什么？检查单元格取学习率为 5 那次运行的最后一个损失值。
+# 从 He 初始化出发，分别用学习率 0.05、0.5 和 5 训练，画出损失曲线。学习率为 5 时会发生什么？检查单元格取学习率为 5 那次运行的最后一个损失值。
 #
 # <details>
 # <summary>解答</summary>
@@ -881,15 +792,7 @@ practice.exercise_1.check(answer)
 # answer = rate_runs[5.0][1][-1]
 # ```
 #
-# 学习率为 0.05 时，损失稳步下降，但很慢；为 0.5 时，损失比本课的 0.25
-# 下降得更快，网络能完美拟合训练集。为 5 时，最初几步迈得太大，
-# 损失猛然上升（最高超过 4），随后便一直停在 $\ln 3 \approx 1.0986$，
-# 训练准确率（accuracy）只有三分之一。过大的步长把第 2 层在每个点上的
-# 所有预激活值都推到了 0 以下（激活比例为 0 %）：第 2 层全成了
-# 死亡 ReLU（dead ReLU）。于是 $A_2 = 0$，所以 $\nabla W_3 = A_2^\top \delta_3 = 0$，
-# 它下面的各层也得不到梯度；只有 $\mathbf{b}_3$ 还在变，最后变成
-# 与各类别频率相符的 logits，对应的损失正是 $\ln 3$。
-# 这次运行并没有发散，而是卡住了，再多走多少步也摆脱不了。
+# 学习率为 0.05 时，损失稳步下降，但很慢；为 0.5 时，损失比本课的 0.25 下降得更快，网络能完美拟合训练集。为 5 时，最初几步迈得太大，损失猛然上升（最高超过 4），随后便一直停在 $\ln 3 \approx 1.0986$，训练准确率（accuracy）只有三分之一。过大的步长把第 2 层在每个点上的所有预激活值都推到了 0 以下（激活比例为 0 %）：第 2 层全成了死亡 ReLU（dead ReLU）。于是 $A_2 = 0$，所以 $\nabla W_3 = A_2^\top \delta_3 = 0$，它下面的各层也得不到梯度；只有 $\mathbf{b}_3$ 还在变，最后变成与各类别频率相符的 logits，对应的损失正是 $\ln 3$。这次运行并没有发散，而是卡住了，再多走多少步也摆脱不了。
 #
 # </details>
 
@@ -900,11 +803,7 @@ practice.exercise_2.check(answer)
 # %% [markdown] translates="024171795cde"
 # ### 练习 3.3：对称性
 #
-# 把 $W_1$、$W_2$ 和 $W_3$ 的每个元素都初始化为 0.1（不是零；偏置仍为 0）。
-# 验证 100 步之后，同一层的所有隐藏单元仍然具有完全相同的权重。
-# 然后让 $W_3$ 保持 He 随机初始化，再观察一次。检查时，用
-# `np.ptp(W2, axis=1).max()`（$W_2$ 任意两列之间的最大差值）
-# 衡量第 2 层各单元之间的差异，两次运行都取 100 步之后的值。
+# 把 $W_1$、$W_2$ 和 $W_3$ 的每个元素都初始化为 0.1（不是零；偏置仍为 0）。验证 100 步之后，同一层的所有隐藏单元仍然具有完全相同的权重。然后让 $W_3$ 保持 He 随机初始化，再观察一次。检查时，用 `np.ptp(W2, axis=1).max()`（$W_2$ 任意两列之间的最大差值）衡量第 2 层各单元之间的差异，两次运行都取 100 步之后的值。
 #
 # <details>
 # <summary>解答</summary>
@@ -927,19 +826,9 @@ practice.exercise_2.check(answer)
 # answer = (spreads(all_constant)["W2"], spreads(w3_random)["W2"])
 # ```
 #
-# 三个矩阵都是常数时，100 步之后两个差值都恰好是 0.0。
-# 论证方法是对步数做归纳：如果一层中所有单元的输入权重和偏置都相同，
-# 它们就算出相同的激活；如果上一层对它们一视同仁（输出权重相同），
-# 它们就得到相同的 delta，从而得到相同的梯度，更新之后仍然相同。
-# 每一步都让这两个条件继续成立。
+# 三个矩阵都是常数时，100 步之后两个差值都恰好是 0.0。论证方法是对步数做归纳：如果一层中所有单元的输入权重和偏置都相同，它们就算出相同的激活；如果上一层对它们一视同仁（输出权重相同），它们就得到相同的 delta，从而得到相同的梯度，更新之后仍然相同。每一步都让这两个条件继续成立。
 #
-# $W_3$ 为 He 随机初始化时，第 2 层的第二个条件不再成立：
-# 它的各个单元送往各类别的权重不同，因此
-# $\delta_2 = (\delta_3 W_3^\top) \odot \mathbb{1}[Z_2 > 0]$ 因单元而异，
-# $W_2$ 的各列逐渐分开（100 步之后差值约为 0.025）。
-# 第 1 层却仍然对称：$W_2$ 的各行（即每个第 1 层单元向上发送的权重）
-# 得到完全相同的更新，并一直保持相同，所以每个第 1 层单元得到的 delta 都一样。
-# 只有*每一层*都使用随机权重，才能处处打破对称性。
+# $W_3$ 为 He 随机初始化时，第 2 层的第二个条件不再成立：它的各个单元送往各类别的权重不同，因此 $\delta_2 = (\delta_3 W_3^\top) \odot \mathbb{1}[Z_2 > 0]$ 因单元而异，$W_2$ 的各列逐渐分开（100 步之后差值约为 0.025）。第 1 层却仍然对称：$W_2$ 的各行（即每个第 1 层单元向上发送的权重）得到完全相同的更新，并一直保持相同，所以每个第 1 层单元得到的 delta 都一样。只有*每一层*都使用随机权重，才能处处打破对称性。
 #
 # </details>
 
@@ -950,8 +839,7 @@ practice.exercise_3.check(answer)
 # %% [markdown] translates="b955dc4fb032"
 # ### 练习 3.4：小批量
 #
-# 修改 `train`，让它按打乱后的顺序，每次使用 32 个样本组成的小批量（minibatch）。
-# 损失曲线和最终的准确率会有什么变化？
+# 修改 `train`，让它按打乱后的顺序，每次使用 32 个样本组成的小批量（minibatch）。损失曲线和最终的准确率会有什么变化？
 #
 # <details>
 # <summary>解答</summary>
@@ -983,27 +871,19 @@ practice.exercise_3.check(answer)
 #       f"{int((np.diff(full_losses) > 0).sum())} steps")
 # ```
 #
-# 小批量的曲线有噪声：每一步沿着 32 个点的梯度走，而不是全部 300 个点的梯度，
-# 所以整个训练集上的损失在相当多的步骤中反而上升（我们的运行中，
-# 999 步里超过 400 步），而全批量梯度下降每一步都让损失下降。
-# 尽管如此，它最后的损失和全批量训练一样低，训练准确率同样完美，
-# 所用的步数也相同，而每一步只用到了大约十分之一的数据。
-# 以更多、噪声更大但便宜得多的步骤换来同样的结果，
-# 这正是第 4 课和第 5 课用小批量训练 MNIST 的原因。
+# 小批量的曲线有噪声：每一步沿着 32 个点的梯度走，而不是全部 300 个点的梯度，所以整个训练集上的损失在相当多的步骤中反而上升（我们的运行中，999 步里超过 400 步），而全批量梯度下降每一步都让损失下降。尽管如此，它最后的损失和全批量训练一样低，训练准确率同样完美，所用的步数也相同，而每一步只用到了大约十分之一的数据。以更多、噪声更大但便宜得多的步骤换来同样的结果，这正是第 4 课和第 5 课用小批量训练 MNIST 的原因。
 #
 # </details>
 
 # %% [markdown] translates="a04d0bd09a80"
 # ### 练习 3.5：框架中的训练循环
 #
-# 把 TensorFlow 和 PyTorch 的单元格扩展到 1,000 步，
-# 并把它们的损失曲线叠加在 NumPy 的曲线上。
+# 把 TensorFlow 和 PyTorch 的单元格扩展到 1,000 步，并把它们的损失曲线叠加在 NumPy 的曲线上。
 #
 # <details>
 # <summary>解答</summary>
 #
-# 下面是本课的两个循环，只是把步数变成了参数
-# （模型和优化器都重新创建，初始权重相同）：
+# 下面是本课的两个循环，只是把步数变成了参数（模型和优化器都重新创建，初始权重相同）：
 #
 # ```python
 # LONG = 1000
@@ -1049,23 +929,15 @@ practice.exercise_3.check(answer)
 #     print(f"{name}: largest relative difference from NumPy {gap.max():.1e}")
 # ```
 #
-# 三条曲线在全部 1,000 步中彼此重合：在 `float64` 下，
-# 两个框架都在舍入误差范围内沿着 NumPy 的轨迹前进
-# （我们的运行中最大相对差约为 $10^{-14}$），
-# 因为三者每一步都从相同的权重算出相同的梯度。
+# 三条曲线在全部 1,000 步中彼此重合：在 `float64` 下，两个框架都在舍入误差范围内沿着 NumPy 的轨迹前进（我们的运行中最大相对差约为 $10^{-14}$），因为三者每一步都从相同的权重算出相同的梯度。
 #
 # </details>
 
 # %% [markdown] translates="3aac40003924"
 # ## 小结
 #
-# * 训练就是重复五个步骤：初始化、前向传播、计算损失、反向传播、更新。
-#   在 NumPy 中，每一步只需几行矩阵运算。
-# * 中心差分的梯度检验可以确认反向传播是否正确：
-#   在 `float64` 下相对误差远低于 $10^{-6}$，就说明它是对的。
-# * 从相同的权重出发，Keras 配合 `GradientTape`、PyTorch 配合 autograd，
-#   都能以约 10 位数字的精度重现 NumPy 的损失、每一个梯度和十步 SGD 更新。
-# * 初始化决定训练能否起步：全零权重永远不动，极小的权重会卡在平台上，
-#   He 缩放的权重立刻开始学习。
-# * 在 PyTorch 中，每一步都要把梯度清零；在框架之间搬运权重时，
-#   要转置全连接层的权重。
+# * 训练就是重复五个步骤：初始化、前向传播、计算损失、反向传播、更新。在 NumPy 中，每一步只需几行矩阵运算。
+# * 中心差分的梯度检验可以确认反向传播是否正确：在 `float64` 下相对误差远低于 $10^{-6}$，就说明它是对的。
+# * 从相同的权重出发，Keras 配合 `GradientTape`、PyTorch 配合 autograd，都能以约 10 位数字的精度重现 NumPy 的损失、每一个梯度和十步 SGD 更新。
+# * 初始化决定训练能否起步：全零权重永远不动，极小的权重会卡在平台上，He 缩放的权重立刻开始学习。
+# * 在 PyTorch 中，每一步都要把梯度清零；在框架之间搬运权重时，要转置全连接层的权重。
