@@ -330,7 +330,7 @@ print(f"broken W1 gradient: relative error {broken_error:.2f}")
 # %% [markdown] translates="b8951fffa59d"
 # ## TensorFlow 与 PyTorch 对照
 #
-# 现在用两个框架（framework）搭建同一个网络，都采用各自惯用的写法（Keras 的 `Sequential` 模型和 PyTorch 的 `nn.Sequential`）。它们载入与 NumPy 版本*相同*的初始权重，在同一个全批量上以相同的学习率用普通 SGD 训练，全程使用 `float64`。Keras `Dense` 层的核（kernel）形状是（输入数，输出数），和我们的一样；PyTorch `nn.Linear` 的权重形状是（输出数，输入数），所以要传给它转置。
+# 现在用两个框架（framework）搭建同一个网络，都采用各自惯用的写法（Keras 的 `Sequential` 模型和 PyTorch 的 `nn.Sequential`）。它们载入与 NumPy 版本*相同*的初始权重，在同一个全批量上以相同的学习率用普通的 SGD 优化器训练，全程使用 `float64`。Keras `Dense` 层的核（kernel）形状是（输入数，输出数），和我们的一样；PyTorch `nn.Linear` 的权重形状是（输出数，输入数），所以要给它传入转置后的矩阵。
 #
 # 每个单元格运行 10 步，记录损失、第一步的梯度以及每一步之后的参数。
 
@@ -792,7 +792,7 @@ practice.exercise_1.check(answer)
 # answer = rate_runs[5.0][1][-1]
 # ```
 #
-# 学习率为 0.05 时，损失稳步下降，但很慢；为 0.5 时，损失比本课的 0.25 下降得更快，网络能完美拟合训练集。为 5 时，最初几步迈得太大，损失猛然上升（最高超过 4），随后便一直停在 $\ln 3 \approx 1.0986$，训练准确率（accuracy）只有三分之一。过大的步长把第 2 层在每个点上的所有预激活值都推到了 0 以下（激活比例为 0 %）：第 2 层全成了死亡 ReLU（dead ReLU）。于是 $A_2 = 0$，所以 $\nabla W_3 = A_2^\top \delta_3 = 0$，它下面的各层也得不到梯度；只有 $\mathbf{b}_3$ 还在变，最后变成与各类别频率相符的 logits，对应的损失正是 $\ln 3$。这次运行并没有发散，而是卡住了，再多走多少步也摆脱不了。
+# 学习率为 0.05 时，损失稳步下降，但很慢；为 0.5 时，损失比本课的 0.25 下降得更快，网络能完美拟合训练集。为 5 时，最初几步迈得太大，损失猛然上升（最高超过 4），随后便一直停在 $\ln 3 \approx 1.0986$，训练准确率（accuracy）只有三分之一。过大的步长把第 2 层在每个点上的所有预激活值都推到了 0 以下（激活比例为 0 %）：第 2 层全成了死亡 ReLU（dead ReLU）。于是 $A_2 = 0$，所以 $\nabla W_3 = A_2^\top \delta_3 = 0$，它下面的各层也得不到梯度；只有 $\mathbf{b}_3$ 还在变，最后变成对应各类别频率均等的 logits，对应的损失正是 $\ln 3$。这次运行并没有发散，而是卡住了，再多走多少步也摆脱不了。
 #
 # </details>
 

@@ -15,12 +15,12 @@
 # %% [markdown] translates="5aec8cf5a1f0"
 # # 第 4 课：用 Keras 和 TensorFlow 识别 MNIST
 #
-# **对应原文：** §4.2.1 TensorFlow 代码：用 Keras 写的手写数字分类器（`Flatten`、`Dense(128, relu)`、`Dense(10, softmax)`、Adam、稀疏分类交叉熵，训练 5 轮（epoch））。
+# **对应原文：** §4.2.1 TensorFlow 代码：用 Keras 写的手写数字分类器（`Flatten`、`Dense(128, relu)`、`Dense(10, softmax)`、Adam、稀疏分类交叉熵，训练 5 轮）。
 #
 # **学完本课，你能够**
 #
 # 1. 解释为什么原文的 Keras 代码清单照原样无法运行，复现它的每一个错误，并把它修好；
-# 2. 用分批、打乱的 `tf.data` 数据管道为 Keras 模型提供数据，在笔记本电脑的 CPU 上训练五轮，让测试准确率（accuracy）超过 97.5 %；
+# 2. 用分批、打乱的 `tf.data` 数据管道为 Keras 模型提供数据，在笔记本电脑的 CPU 上训练五轮（epoch），让测试准确率（accuracy）超过 97.5 %；
 # 3. 用训练好的 Keras 模型自己的权重做一次 NumPy 前向传播，以此核对模型；
 # 4. 看懂学习曲线、混淆矩阵、被误分类的数字以及第一层的权重；
 # 5. 把模型保存为 `.keras` 文件，再加载回来，确认它的预测不变。
@@ -272,7 +272,7 @@ print(
 )
 
 # %% [markdown] translates="64c451e3e90e"
-# **修复办法**是在每个问题出现的地方解决它：用一个函数把字典变成 `(image, label)` 对，缩放像素，并去掉通道轴（这样数据本身就具有模型声明的形状，不必靠 Keras 去挤掉它）；用 `.batch(32)` 分批（你给 `fit` 传数组而不是数据集时，它自己选用的批量大小（batch size）正是 32）；模型则以一个形状与数据实际形状相同的 `tf.keras.Input` 开头。
+# **修复办法**是在每个问题出现的地方解决它：用一个函数把字典变成 `(image, label)` 对，缩放像素，并去掉通道轴（这样数据本身就具有模型声明的形状，不必靠 Keras 去挤掉它）；用 `.batch(32)` 分批，批量大小（batch size）取 32，这正是你给 `fit` 传数组而不是数据集时它自己选用的值；模型则以一个形状与数据实际形状相同的 `tf.keras.Input` 开头。
 
 
 # %% tags=["tensorflow"]
@@ -692,6 +692,6 @@ practice.exercise_3.check(answer)
 # ## 小结
 #
 # * 原文的 Keras 代码清单之所以失败，是因为 TensorFlow Datasets 产出的是字典，而且数据集从未分批；它还在未缩放的像素上训练。解决办法是映射成缩放过的 `(image, label)` 对，再分批。大小为 1 的末尾通道轴无害：Keras 3 会在任何层运行之前把它挤掉。
-# * `course_utils.tf_backend.make_dataset` 从 NumPy 数组构建整个数据管道：成对、打乱、分批、缩放和预取。
+# * `course_utils.tf_backend.make_dataset` 从 NumPy 数组构建整个数据管道：整理成对、打乱、分批、缩放和预取。
 # * 使用 256 的批量、从 0.01 开始按余弦调度的 Adam，以及每次执行 32 步，原文这个有 101,770 个参数的模型在笔记本电脑的 CPU 上训练五轮（每轮几秒或更短），测试准确率就超过 97.5 %。
 # * 训练好的模型就是四个数组：NumPy 能重现它的概率，`.keras` 文件能精确地保存和恢复它。
