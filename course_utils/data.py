@@ -228,10 +228,12 @@ def _parse_idx_header(path: Path, raw: bytes) -> tuple[int, ...]:
     if len(raw) != expected_size:
         if len(raw) < expected_size:
             message = _("{path} is truncated: its IDX header announces shape {shape}, so its "
-                        "decompressed size should be {expected} bytes, but it is {size} bytes. {advice}")
+                        "decompressed size should be {expected} bytes, but it is {size} bytes. "
+                        "{advice}")
         else:
             message = _("{path} is too long: its IDX header announces shape {shape}, so its "
-                        "decompressed size should be {expected} bytes, but it is {size} bytes. {advice}")
+                        "decompressed size should be {expected} bytes, but it is {size} bytes. "
+                        "{advice}")
         raise DataIntegrityError(message.format(
             path=path, shape=shape, expected=expected_size, size=len(raw), advice=_advice(path)))
     return shape
@@ -311,7 +313,9 @@ def _download(
             os.replace(fetched, cache / f"{spec.name}.gz")
             return array
         except DataIntegrityError as exc:
-            failures.append(_("{url}: the download failed verification ({error})").format(url=url, error=exc))
+            failures.append(
+                _("{url}: the download failed verification ({error})").format(url=url, error=exc)
+            )
         except (requests.RequestException, OSError) as exc:
             failures.append(f"{url}: {type(exc).__name__}: {exc}")
         finally:

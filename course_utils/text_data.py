@@ -112,7 +112,9 @@ def _download(
             os.replace(fetched, cache / FILE_NAME)  # atomic: the cache never holds a bad copy
             return text
         except DataIntegrityError as exc:
-            failures.append(_("{url}: the download failed verification ({error})").format(url=url, error=exc))
+            failures.append(
+                _("{url}: the download failed verification ({error})").format(url=url, error=exc)
+            )
         except (requests.RequestException, OSError) as exc:
             failures.append(f"{url}: {type(exc).__name__}: {exc}")
         finally:

@@ -49,7 +49,8 @@ def values(
                 except FloatingPointError as exc:
                     raise CheckFailure(
                         _("{name} is not numerically stable: NumPy reported '{error}'. "
-                          "Rewrite it so that no intermediate value overflows.").format(name=_(label), error=exc)
+                          "Rewrite it so that no intermediate value overflows.").format(
+                            name=_(label), error=exc)
                     ) from None
                 except RuntimeWarning as exc:
                     raise CheckFailure(
@@ -59,7 +60,9 @@ def values(
             result = call(function)
         assert_close(result, expected, name=label, rtol=rtol, atol=atol, require_float=require_float)
 
-    return (label if not strict_numerics else deferred(N_("{check} (no overflow)"), check=label), run)
+    if strict_numerics:
+        return (deferred(N_("{check} (no overflow)"), check=label), run)
+    return (label, run)
 
 
 def arrays_equal_input(what: str, make_input: Callable[[], np.ndarray], label: str) -> Check:
@@ -72,7 +75,8 @@ def arrays_equal_input(what: str, make_input: Callable[[], np.ndarray], label: s
         function(z)
         if not np.array_equal(z, before):
             raise CheckFailure(
-                _("{name}: the function changed its input array; work on a copy instead.").format(name=_(label))
+                _("{name}: the function changed its input array; work on a copy instead.").format(
+                    name=_(label))
             )
 
     return (label, run)

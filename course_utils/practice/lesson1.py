@@ -108,7 +108,7 @@ def _gradient_ratio(depth: int) -> float:
     x = rng.normal(size=(256, width))
     y = rng.integers(0, classes, size=256)
     params = maths.init_mlp([width] * (depth + 1) + [classes], scheme="glorot", seed=2)
-    _, cache = maths.mlp_forward(params, x, activation="sigmoid")
+    _logits, cache = maths.mlp_forward(params, x, activation="sigmoid")
     grads = maths.mlp_backward(params, cache, y)
     return float(np.linalg.norm(grads["W1"]) / np.linalg.norm(grads[f"W{depth + 1}"]))
 

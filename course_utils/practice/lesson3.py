@@ -78,8 +78,8 @@ def _layer2_spread(random_w3: bool, steps: int = 100) -> float:
     }
     if random_w3:
         params["W3"] = he["W3"]
-    for _ in range(steps):
-        _, cache = maths.mlp_forward(params, x)
+    for _step in range(steps):
+        _logits, cache = maths.mlp_forward(params, x)
         params = maths.sgd_update(params, maths.mlp_backward(params, cache, y), 0.25)
     return float(np.ptp(params["W2"], axis=1).max())
 
