@@ -14,6 +14,7 @@ from babel.messages.catalog import Catalog
 
 from course_utils import i18n
 from course_utils.data import DataUnavailableError, load_mnist
+from course_utils.exercises import lesson1 as graded1
 from course_utils.practice import lesson1, lesson2
 from course_utils.text_data import NBYTES, load_tinyshakespeare
 
@@ -66,7 +67,16 @@ def test_a_self_check_speaks_chinese_and_english_is_unchanged(language, capsys):
     )
     lesson1.exercise_4.hint()
     assert capsys.readouterr().out.startswith("练习 1.4（温度）的提示：把每个 logit 都除以 T。")
+    graded1.q4.check(None)  # a graded assignment's question
+    assert capsys.readouterr().out == (
+        "问题 4（书面回答：梯度消失）是书面回答题：由人来评分，没有可以自动检查的内容。\n"
+    )
     language.setenv("COURSE_LANGUAGE", "en")  # the language may change after the import
+    graded1.q4.check(None)
+    assert capsys.readouterr().out == (
+        "Question 4 (written: vanishing gradients) is a written answer: a person grades it, "
+        "there is nothing to check automatically.\n"
+    )
     lesson1.exercise_5.check(1.25)
     assert capsys.readouterr().out == ANSWERED_EN
 
