@@ -247,3 +247,22 @@ def test_a_kernel_started_in_a_zh_CN_folder_prints_chinese(tmp_path, monkeypatch
                    resources={"metadata": {"path": str(folder)}}).execute()
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert text == UNANSWERED_ZH
+
+
+def test_no_module_that_translates_assigns_the_underscore():
+    """``x, _ = ...`` in a module that imports ``_`` would shadow gettext in that function."""
+    import ast
+
+    problems = []
+    for path in sorted((ROOT / "course_utils").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(node, ast.ImportFrom) and any(a.name == "_" and a.asname is None
+                                                            for a in node.names)
+                   for node in ast.walk(tree)):
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)) or (
+                isinstance(node, ast.arg) and node.arg == "_"
+            ):
+                problems.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert problems == [], f"_ is gettext in these modules; name the unused value otherwise: {problems}"
