@@ -39,6 +39,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .i18n import _
 from .validation import check_path, check_real, describe
 
 __all__ = [
@@ -186,10 +187,10 @@ def read_idx(path: str | os.PathLike, expected: IdxFile | None = None) -> np.nda
 
 
 def _advice(path: Path) -> str:
-    return (
-        f"Delete {path} and run again to fetch a fresh copy, or replace it with the "
+    return _(
+        "Delete {path} and run again to fetch a fresh copy, or replace it with the "
         "original file from a public mirror (the course README lists the digests)."
-    )
+    ).format(path=path)
 
 
 def _decompressed_bytes(path: Path) -> bytes:
@@ -200,47 +201,59 @@ def _decompressed_bytes(path: Path) -> bytes:
         return gzip.decompress(data)
     except (EOFError, OSError, zlib.error) as exc:
         raise DataIntegrityError(
-            f"{path} looks gzip-compressed but cannot be decompressed ({exc}); it is probably "
-            f"truncated or corrupt. {_advice(path)}"
+            _("{path} looks gzip-compressed but cannot be decompressed ({error}); it is probably "
+              "truncated or corrupt. {advice}").format(path=path, error=exc, advice=_advice(path))
         ) from None
 
 
 def _parse_idx_header(path: Path, raw: bytes) -> tuple[int, ...]:
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != _IDX_UBYTE or raw[3] == 0:
         raise DataIntegrityError(
-            f"{path} is not an unsigned-byte IDX file: it should start with the bytes "
-            f"00 00 08 followed by the number of dimensions, but starts with "
-            f"{raw[:4].hex(' ') or 'nothing (the file is empty)'}. {_advice(path)}"
+            _("{path} is not an unsigned-byte IDX file: it should start with the bytes "
+              "00 00 08 followed by the number of dimensions, but starts with "
+              "{start}. {advice}").format(
+                path=path, start=raw[:4].hex(" ") or _("nothing (the file is empty)"),
+                advice=_advice(path))
         )
     ndim = raw[3]
     header_size = 4 + 4 * ndim
     if len(raw) < header_size:
         raise DataIntegrityError(
-            f"{path} is truncated: its IDX header announces {ndim} dimensions "
-            f"({header_size} header bytes) but the file has only {len(raw)} bytes. {_advice(path)}"
+            _("{path} is truncated: its IDX header announces {ndim} dimensions "
+              "({header_size} header bytes) but the file has only {size} bytes. {advice}").format(
+                path=path, ndim=ndim, header_size=header_size, size=len(raw), advice=_advice(path))
         )
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected_size = header_size + int(np.prod(shape, dtype=np.int64))
     if len(raw) != expected_size:
-        what = "truncated" if len(raw) < expected_size else "too long"
-        raise DataIntegrityError(
-            f"{path} is {what}: its IDX header announces shape {shape}, so its decompressed "
-            f"size should be {expected_size} bytes, but it is {len(raw)} bytes. {_advice(path)}"
-        )
+        if len(raw) < expected_size:
+            message = _("{path} is truncated: its IDX header announces shape {shape}, so its "
+                        "decompressed size should be {expected} bytes, but it is {size} bytes. "
+                        "{advice}")
+        else:
+            message = _("{path} is too long: its IDX header announces shape {shape}, so its "
+                        "decompressed size should be {expected} bytes, but it is {size} bytes. "
+                        "{advice}")
+        raise DataIntegrityError(message.format(
+            path=path, shape=shape, expected=expected_size, size=len(raw), advice=_advice(path)))
     return shape
 
 
 def _check_against(path: Path, raw: bytes, shape: tuple[int, ...], expected: IdxFile) -> None:
     if shape != expected.shape:
         raise DataIntegrityError(
-            f"{path} is not {expected.name}: its IDX header gives shape {shape}, "
-            f"expected {expected.shape}. {_advice(path)}"
+            _("{path} is not {name}: its IDX header gives shape {shape}, "
+              "expected {expected}. {advice}").format(
+                path=path, name=expected.name, shape=shape, expected=expected.shape,
+                advice=_advice(path))
         )
     actual = hashlib.sha256(raw).hexdigest()
     if actual != expected.sha256:
         raise DataIntegrityError(
-            f"{path} is corrupt or not the original {expected.name}: the SHA-256 digest of its "
-            f"decompressed content is {actual}, expected {expected.sha256}. {_advice(path)}"
+            _("{path} is corrupt or not the original {name}: the SHA-256 digest of its "
+              "decompressed content is {actual}, expected {expected}. {advice}").format(
+                path=path, name=expected.name, actual=actual, expected=expected.sha256,
+                advice=_advice(path))
         )
 
 
@@ -300,7 +313,9 @@ def _download(
             os.replace(fetched, cache / f"{spec.name}.gz")
             return array
         except DataIntegrityError as exc:
-            failures.append(f"{url}: the download failed verification ({exc})")
+            failures.append(
+                _("{url}: the download failed verification ({error})").format(url=url, error=exc)
+            )
         except (requests.RequestException, OSError) as exc:
             failures.append(f"{url}: {type(exc).__name__}: {exc}")
         finally:
@@ -323,27 +338,30 @@ def _load_file(
         found = _candidates(data_dir, spec.name)
         if found:
             return read_idx(found[0], spec)
-        tried.append(f"{data_dir}: no {spec.name}.gz or {spec.name}")
+        tried.append(_("{folder}: no {name}.gz or {name}").format(folder=data_dir, name=spec.name))
     else:
-        tried.append(f"${DATA_DIR_VARIABLE}: not set")
+        tried.append(_("${variable}: not set").format(variable=DATA_DIR_VARIABLE))
     found = _candidates(cache, spec.name)
     if found:
         return read_idx(found[0], spec)
-    tried.append(f"cache {cache}: no {spec.name}.gz or {spec.name}")
+    tried.append(_("cache {folder}: no {name}.gz or {name}").format(folder=cache, name=spec.name))
     if download:
         array = _download(spec, cache, mirrors, progress=progress, timeout=timeout, failures=tried)
         if array is not None:
             return array
     else:
-        tried.append("download: turned off (download=False)")
+        tried.append(_("download: turned off (download=False)"))
     where = data_dir if data_dir is not None else Path("/path/to/data") / "mnist"
     raise DataUnavailableError(
-        f"MNIST file {spec.name} could not be found or downloaded. Tried:\n  - "
+        _("MNIST file {name} could not be found or downloaded. Tried:").format(name=spec.name)
+        + "\n  - "
         + "\n  - ".join(tried)
-        + "\nTo work offline, copy the four MNIST files (gzip-compressed or not) into a folder "
-        f"named mnist, for example {where}, and set the environment variable "
-        f"{DATA_DIR_VARIABLE} to the folder that contains mnist/ "
-        f"(export {DATA_DIR_VARIABLE}={where.parent})."
+        + "\n"
+        + _("To work offline, copy the four MNIST files (gzip-compressed or not) into a folder "
+            "named mnist, for example {where}, and set the environment variable "
+            "{variable} to the folder that contains mnist/ "
+            "(export {variable}={parent}).").format(
+            where=where, variable=DATA_DIR_VARIABLE, parent=where.parent)
     )
 
 
@@ -405,9 +423,11 @@ def load_mnist(
         mnist_dir = base / "mnist"
         if not mnist_dir.is_dir():
             raise FileNotFoundError(
-                f"{origin} is {str(data_dir)!r}, but {mnist_dir} is not a folder. Expected a "
-                "folder that contains mnist/ with the four MNIST files (gzip-compressed or not); "
-                f"fix the path, or unset {DATA_DIR_VARIABLE} to use the cache and the download."
+                _("{origin} is {value}, but {folder} is not a folder. Expected a "
+                  "folder that contains mnist/ with the four MNIST files (gzip-compressed or not); "
+                  "fix the path, or unset {variable} to use the cache and the download.").format(
+                    origin=origin, value=repr(str(data_dir)), folder=mnist_dir,
+                    variable=DATA_DIR_VARIABLE)
             )
     cache = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()) / "mnist"
     if isinstance(mirrors, str):

@@ -27,6 +27,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .i18n import N_, _
 from .validation import describe, type_name
 
 __all__ = [
@@ -36,10 +37,13 @@ __all__ = [
     "Question",
     "assert_close",
     "assert_int",
+    "check_lines",
     "to_numpy",
 ]
 
-HIDDEN_NOTE = "Hidden tests will also run when your work is graded; passing these checks does not guarantee full marks."
+HIDDEN_NOTE = N_(
+    "Hidden tests will also run when your work is graded; passing these checks does not guarantee full marks."
+)
 
 
 class CheckFailure(AssertionError):
@@ -82,24 +86,27 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
         A new base-class ``ndarray`` (never a subclass) whose dtype is boolean,
         integer or floating point.
     """
+    label = _(name)
     framework = _framework(value)
     if framework == "torch":
         try:
             raw = value.detach().cpu().numpy()
         except Exception as exc:  # noqa: BLE001 - any failure means "not a usable tensor"
-            raise AnswerTypeError(f"{name} looks like a PyTorch object ({type_name(value)}) but could not be "
-                                  f"converted with .detach().cpu().numpy(): {exc}") from None
+            raise AnswerTypeError(_("{name} looks like a PyTorch object ({kind}) but could not be "
+                                    "converted with .detach().cpu().numpy(): {error}").format(
+                name=label, kind=type_name(value), error=exc)) from None
     elif framework == "tensorflow":
         if not hasattr(value, "numpy"):
             raise AnswerTypeError(
-                f"{name} must be a tensor, array or number; got the TensorFlow object {type_name(value)} "
-                "(a symbolic tensor or a layer, not a value)."
+                _("{name} must be a tensor, array or number; got the TensorFlow object {kind} "
+                  "(a symbolic tensor or a layer, not a value).").format(name=label, kind=type_name(value))
             )
         try:
             raw = value.numpy()
         except Exception as exc:  # noqa: BLE001
             raise AnswerTypeError(
-                f"{name} is a TensorFlow object ({type_name(value)}) that has no value: {exc}"
+                _("{name} is a TensorFlow object ({kind}) that has no value: {error}").format(
+                    name=label, kind=type_name(value), error=exc)
             ) from None
     elif isinstance(value, (np.ndarray, np.generic)):
         raw = value
@@ -109,27 +116,31 @@ def to_numpy(value: Any, name: str = "answer") -> np.ndarray:
         raw = value
     else:
         raise AnswerTypeError(
-            f"{name} must be a NumPy array, a TensorFlow or PyTorch tensor, or a number; got {type_name(value)}."
+            _("{name} must be a NumPy array, a TensorFlow or PyTorch tensor, or a number; got {kind}.").format(
+                name=label, kind=type_name(value))
         )
     if framework is not None and not isinstance(raw, (np.ndarray, np.generic)):
-        raise AnswerTypeError(f"{name}: converting {type_name(value)} did not give a NumPy array.")
+        raise AnswerTypeError(_("{name}: converting {kind} did not give a NumPy array.").format(
+            name=label, kind=type_name(value)))
     try:
         array = np.array(raw, copy=True, subok=False)
     except Exception as exc:  # noqa: BLE001 - ragged lists, objects that refuse conversion
         raise AnswerTypeError(
-            f"{name} could not be read as an array of numbers ({type(exc).__name__}: {exc})."
+            _("{name} could not be read as an array of numbers ({error_type}: {error}).").format(
+                name=label, error_type=type(exc).__name__, error=exc)
         ) from None
     if array.dtype.kind not in _NUMERIC_KINDS:
         if array.dtype.kind == "O" and isinstance(raw, (list, tuple)):
             try:
                 array = np.array(raw, dtype=np.float64)
             except Exception:  # noqa: BLE001
-                raise AnswerTypeError(f"{name} must contain only numbers; got {type_name(value)} "
-                                      "with elements that are not numbers.") from None
+                raise AnswerTypeError(_("{name} must contain only numbers; got {kind} "
+                                        "with elements that are not numbers.").format(
+                    name=label, kind=type_name(value))) from None
         else:
             raise AnswerTypeError(
-                f"{name} must hold real numbers (booleans, integers or floats); got dtype {array.dtype} "
-                f"from {type_name(value)}."
+                _("{name} must hold real numbers (booleans, integers or floats); got dtype {dtype} "
+                  "from {kind}.").format(name=label, dtype=array.dtype, kind=type_name(value))
             )
     return np.asarray(array)
 
@@ -153,18 +164,22 @@ def assert_close(
     Returns the answer as a NumPy array; raises :class:`CheckFailure` otherwise.
     """
     got = to_numpy(actual, name)
+    label = _(name)
     want = np.asarray(expected)
     if got.shape != want.shape:
-        raise CheckFailure(f"{name} should have shape {want.shape}; got {describe(got)}.")
+        raise CheckFailure(_("{name} should have shape {shape}; got {got}.").format(
+            name=label, shape=want.shape, got=describe(got)))
     if require_float and got.dtype.kind != "f":
-        raise CheckFailure(f"{name} should hold floating-point numbers; got dtype {got.dtype}.")
+        raise CheckFailure(_("{name} should hold floating-point numbers; got dtype {dtype}.").format(
+            name=label, dtype=got.dtype))
     g = got.astype(np.float64)
     w = want.astype(np.float64)
     bad_nan = np.isnan(g) != np.isnan(w)
     if bad_nan.any():
         index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
         raise CheckFailure(
-            f"{name} has NaN where it should not (or lacks one), first at index {index}: got {float(g[index])!r}."
+            _("{name} has NaN where it should not (or lacks one), first at index {index}: got {got}.").format(
+                name=label, index=index, got=repr(float(g[index])))
         )
     finite = np.isfinite(w) & np.isfinite(g)
     bad_inf = (np.isinf(g) | np.isinf(w)) & ~(g == w)
@@ -174,19 +189,28 @@ def assert_close(
     if not close.all():
         index = tuple(int(i) for i in np.argwhere(~close)[0])
         count = int((~close).sum())
-        where = f" at index {index}" if index else ""
-        detail = f"got {float(g[index])!r}" + (f", expected {float(w[index])!r}" if show_expected else "")
-        raise CheckFailure(f"{name} is wrong in {count} of {g.size} values; first{where}: {detail}.")
+        got_value, want_value = repr(float(g[index])), repr(float(w[index]))
+        if show_expected:
+            detail = _("got {got}, expected {expected}").format(got=got_value, expected=want_value)
+        else:
+            detail = _("got {got}").format(got=got_value)
+        if index:
+            message = _("{name} is wrong in {count} of {size} values; first at index {index}: {detail}.")
+        else:
+            message = _("{name} is wrong in {count} of {size} values; first: {detail}.")
+        raise CheckFailure(message.format(name=label, count=count, size=g.size, index=index, detail=detail))
     return got
 
 
 def assert_int(actual: Any, expected: int, *, name: str = "answer") -> int:
     """Check that ``actual`` is an integer (Python or NumPy, not a bool or float) equal to ``expected``."""
     if isinstance(actual, bool) or not isinstance(actual, (numbers.Integral, np.integer)):
-        raise AnswerTypeError(f"{name} should be an integer; got {type_name(actual)}.")
+        raise AnswerTypeError(_("{name} should be an integer; got {kind}.").format(
+            name=_(name), kind=type_name(actual)))
     value = int(actual)
     if value != int(expected):
-        raise CheckFailure(f"{name} should be {int(expected)}; got {value}.")
+        raise CheckFailure(_("{name} should be {expected}; got {got}.").format(
+            name=_(name), expected=int(expected), got=value))
     return value
 
 
@@ -207,15 +231,24 @@ class CheckResult:
 
     def report(self) -> str:
         total = len(self.passed) + len(self.failed)
+        question = _(self.question)
         if self.ok:
-            head = f"{self.question}: all {total} public checks passed."
+            head = _("{question}: all {total} public checks passed.").format(question=question, total=total)
         else:
-            head = f"{self.question}: {len(self.passed)} of {total} public checks passed."
+            head = _("{question}: {passed} of {total} public checks passed.").format(
+                question=question, passed=len(self.passed), total=total)
         lines = [head]
-        lines += [f"  passed: {name}" for name in self.passed]
-        lines += [f"  FAILED: {name} - {message}" for name, message in self.failed]
-        lines.append(HIDDEN_NOTE)
+        lines += check_lines(self)
+        lines.append(_(HIDDEN_NOTE))
         return "\n".join(lines)
+
+
+def check_lines(result: CheckResult) -> list[str]:
+    """One line per check of ``result``: ``passed: ...`` or ``FAILED: ... - why``."""
+    lines = ["  " + _("passed: {check}").format(check=_(name)) for name in result.passed]
+    lines += ["  " + _("FAILED: {check} - {reason}").format(check=_(name), reason=message)
+              for name, message in result.failed]
+    return lines
 
 
 #: One public check: a description and a function that raises CheckFailure on a wrong answer.
@@ -250,7 +283,7 @@ class Question:
         *,
         hint: str,
         solution: str | None = None,
-        expects: str = "your answer",
+        expects: str = N_("your answer"),
     ) -> None:
         self.label = label
         self.checks = list(checks)
@@ -268,13 +301,18 @@ class Question:
             try:
                 check(answer)
             except NotImplementedError:
-                result.failed.append((description, "not implemented yet (the cell still raises NotImplementedError)"))
+                result.failed.append(
+                    (description, _("not implemented yet (the cell still raises NotImplementedError)")))
             except CheckFailure as exc:
                 result.failed.append((description, str(exc)))
             except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
                 frames = traceback.extract_tb(exc.__traceback__)
-                where = f" (line {frames[-1].lineno})" if frames else ""
-                result.failed.append((description, f"raised {type(exc).__name__}: {exc}{where}"))
+                if frames:
+                    reason = _("raised {error_type}: {error} (line {line})").format(
+                        error_type=type(exc).__name__, error=exc, line=frames[-1].lineno)
+                else:
+                    reason = _("raised {error_type}: {error}").format(error_type=type(exc).__name__, error=exc)
+                result.failed.append((description, reason))
             else:
                 result.passed.append(description)
         return result
@@ -282,10 +320,12 @@ class Question:
     def check(self, answer: Any = None) -> CheckResult | None:
         """Run the public checks on ``answer`` and print what passed and what did not."""
         if not self.checks:
-            print(f"{self.label} is a written answer: a person grades it, there is nothing to check automatically.")
+            print(_("{label} is a written answer: a person grades it, there is nothing to check automatically.")
+                  .format(label=_(self.label)))
             return None
         if answer is None:
-            print(f"Pass {self.expects} to check it, e.g. {self.label.split()[0].lower()}.check(...).")
+            print(_("Pass {expects} to check it, e.g. {name}.check(...).").format(
+                expects=_(self.expects), name=self.label.split()[0].lower()))
             return None
         result = self.run(answer)
         print(result.report())
@@ -300,12 +340,12 @@ class Question:
 
     def hint(self) -> None:
         """Print a hint."""
-        print(f"Hint for {self.label}: {self._hint}")
+        print(_("Hint for {label}: {hint}").format(label=_(self.label), hint=_(self._hint)))
 
     def solution(self) -> None:
         """Print the solution, if the instructor has released it."""
         if self._solution is None:
-            print(f"The solution to {self.label} is not shown: it is part of a graded assignment. "
-                  "Your instructor will release it after the deadline.")
+            print(_("The solution to {label} is not shown: it is part of a graded assignment. "
+                    "Your instructor will release it after the deadline.").format(label=_(self.label)))
         else:
-            print(f"Solution to {self.label}:\n{self._solution}")
+            print(_("Solution to {label}:").format(label=_(self.label)) + "\n" + _(self._solution))

@@ -34,6 +34,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .i18n import _
 from .validation import check_integer, describe
 from .data import DATA_DIR_VARIABLE, DataIntegrityError, DataUnavailableError, default_cache_dir
 
@@ -61,26 +62,30 @@ SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 
 
 def _advice(path: Path) -> str:
-    return (
-        f"Delete {path} and run again to fetch a fresh copy, or replace it with the original "
-        f"file from {URLS[0]} (the course README lists its SHA-256 digest)."
-    )
+    return _(
+        "Delete {path} and run again to fetch a fresh copy, or replace it with the original "
+        "file from {url} (the course README lists its SHA-256 digest)."
+    ).format(path=path, url=URLS[0])
 
 
 def read_verified(path: Path) -> str:
     """The text of ``path`` if it is the original ``input.txt``; else DataIntegrityError."""
     raw = path.read_bytes()
     if len(raw) != NBYTES:
-        what = "truncated" if len(raw) < NBYTES else "too long"
-        raise DataIntegrityError(
-            f"{path} is {what}: the original {FILE_NAME} has {NBYTES} bytes, this file has "
-            f"{len(raw)} bytes. {_advice(path)}"
-        )
+        if len(raw) < NBYTES:
+            message = _("{path} is truncated: the original {name} has {expected} bytes, this file has "
+                        "{size} bytes. {advice}")
+        else:
+            message = _("{path} is too long: the original {name} has {expected} bytes, this file has "
+                        "{size} bytes. {advice}")
+        raise DataIntegrityError(message.format(
+            path=path, name=FILE_NAME, expected=NBYTES, size=len(raw), advice=_advice(path)))
     actual = hashlib.sha256(raw).hexdigest()
     if actual != SHA256:
         raise DataIntegrityError(
-            f"{path} is corrupt or not the original {FILE_NAME}: its SHA-256 digest is {actual}, "
-            f"expected {SHA256}. {_advice(path)}"
+            _("{path} is corrupt or not the original {name}: its SHA-256 digest is {actual}, "
+              "expected {expected}. {advice}").format(
+                path=path, name=FILE_NAME, actual=actual, expected=SHA256, advice=_advice(path))
         )
     return raw.decode("ascii")
 
@@ -107,7 +112,9 @@ def _download(
             os.replace(fetched, cache / FILE_NAME)  # atomic: the cache never holds a bad copy
             return text
         except DataIntegrityError as exc:
-            failures.append(f"{url}: the download failed verification ({exc})")
+            failures.append(
+                _("{url}: the download failed verification ({error})").format(url=url, error=exc)
+            )
         except (requests.RequestException, OSError) as exc:
             failures.append(f"{url}: {type(exc).__name__}: {exc}")
         finally:
@@ -179,32 +186,38 @@ def load_tinyshakespeare(
         folder = Path(data_dir).expanduser() / SUBFOLDER
         if not folder.is_dir():
             raise FileNotFoundError(
-                f"{origin} is {str(data_dir)!r}, but {folder} is not a folder. Expected a folder "
-                f"that contains {SUBFOLDER}/{FILE_NAME}; fix the path, or unset "
-                f"{DATA_DIR_VARIABLE} to use the cache and the download."
+                _("{origin} is {value}, but {folder} is not a folder. Expected a folder "
+                  "that contains {file}; fix the path, or unset "
+                  "{variable} to use the cache and the download.").format(
+                    origin=origin, value=repr(str(data_dir)), folder=folder,
+                    file=f"{SUBFOLDER}/{FILE_NAME}", variable=DATA_DIR_VARIABLE)
             )
         if (folder / FILE_NAME).is_file():
             return read_verified(folder / FILE_NAME)
-        tried.append(f"{folder}: no {FILE_NAME}")
+        tried.append(_("{folder}: no {name}").format(folder=folder, name=FILE_NAME))
     else:
-        tried.append(f"${DATA_DIR_VARIABLE}: not set")
+        tried.append(_("${variable}: not set").format(variable=DATA_DIR_VARIABLE))
     cache = (Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()) / SUBFOLDER
     if (cache / FILE_NAME).is_file():
         return read_verified(cache / FILE_NAME)
-    tried.append(f"cache {cache}: no {FILE_NAME}")
+    tried.append(_("cache {folder}: no {name}").format(folder=cache, name=FILE_NAME))
     if download:
         text = _download(cache, url_list, progress=progress, timeout=timeout, failures=tried)
         if text is not None:
             return text
     else:
-        tried.append("download: turned off (download=False)")
+        tried.append(_("download: turned off (download=False)"))
     where = Path(data_dir).expanduser() if data_dir is not None else Path("/path/to/data")
     raise DataUnavailableError(
-        f"Tiny Shakespeare ({FILE_NAME}) could not be found or downloaded. Tried:\n  - "
+        _("Tiny Shakespeare ({name}) could not be found or downloaded. Tried:").format(name=FILE_NAME)
+        + "\n  - "
         + "\n  - ".join(tried)
-        + f"\nTo work offline, copy {FILE_NAME} (sha256 {SHA256}) into "
-        f"{where / SUBFOLDER} and set the environment variable {DATA_DIR_VARIABLE} to the "
-        f"folder that contains {SUBFOLDER}/ (export {DATA_DIR_VARIABLE}={where})."
+        + "\n"
+        + _("To work offline, copy {name} (sha256 {sha256}) into "
+            "{folder} and set the environment variable {variable} to the "
+            "folder that contains {subfolder}/ (export {variable}={where}).").format(
+            name=FILE_NAME, sha256=SHA256, folder=where / SUBFOLDER, variable=DATA_DIR_VARIABLE,
+            subfolder=SUBFOLDER, where=where)
     )
 
 

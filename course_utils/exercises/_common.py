@@ -7,13 +7,17 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..i18n import N_, _, deferred
 from ..selfcheck import AnswerTypeError, Check, CheckFailure, assert_close
 
 
 def require_callable(answer: Any, what: str) -> Callable:
     """Raise a clear error unless ``answer`` is a function (the usual mistake: passing its result)."""
     if not callable(answer):
-        raise AnswerTypeError(f"pass {what} itself (the function, without calling it); got {type(answer).__name__}.")
+        raise AnswerTypeError(
+            _("pass {what} itself (the function, without calling it); got {kind}.").format(
+                what=_(what), kind=type(answer).__name__)
+        )
     return answer
 
 
@@ -44,16 +48,21 @@ def values(
                     result = call(function)
                 except FloatingPointError as exc:
                     raise CheckFailure(
-                        f"{label} is not numerically stable: NumPy reported '{exc}'. "
-                        "Rewrite it so that no intermediate value overflows."
+                        _("{name} is not numerically stable: NumPy reported '{error}'. "
+                          "Rewrite it so that no intermediate value overflows.").format(
+                            name=_(label), error=exc)
                     ) from None
                 except RuntimeWarning as exc:
-                    raise CheckFailure(f"{label} triggered a warning: {exc}.") from None
+                    raise CheckFailure(
+                        _("{name} triggered a warning: {error}.").format(name=_(label), error=exc)
+                    ) from None
         else:
             result = call(function)
         assert_close(result, expected, name=label, rtol=rtol, atol=atol, require_float=require_float)
 
-    return (label if not strict_numerics else f"{label} (no overflow)", run)
+    if strict_numerics:
+        return (deferred(N_("{check} (no overflow)"), check=label), run)
+    return (label, run)
 
 
 def arrays_equal_input(what: str, make_input: Callable[[], np.ndarray], label: str) -> Check:
@@ -65,6 +74,9 @@ def arrays_equal_input(what: str, make_input: Callable[[], np.ndarray], label: s
         before = z.copy()
         function(z)
         if not np.array_equal(z, before):
-            raise CheckFailure(f"{label}: the function changed its input array; work on a copy instead.")
+            raise CheckFailure(
+                _("{name}: the function changed its input array; work on a copy instead.").format(
+                    name=_(label))
+            )
 
     return (label, run)

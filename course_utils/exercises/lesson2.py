@@ -11,58 +11,59 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import N_
 from ..selfcheck import Question
 from ._common import values
 
 LN2 = 0.6931471805599453
 
 q1 = Question(
-    "Question 1 (logsumexp)",
+    N_("Question 1 (logsumexp)"),
     [
-        values("logsumexp", lambda f: f(np.array([1.0, 2.0, 3.0])), 3.40760596444438, label="logsumexp([1, 2, 3])"),
+        values("logsumexp", lambda f: f(np.array([1.0, 2.0, 3.0])), 3.40760596444438, label=N_("logsumexp([1, 2, 3])")),
         values("logsumexp", lambda f: f(np.array([1000.0, 1000.0])), 1000.0 + LN2,
-               label="logsumexp([1000, 1000])", strict_numerics=True),
+               label=N_("logsumexp([1000, 1000])"), strict_numerics=True),
         values("logsumexp", lambda f: f(np.array([[0.0, 0.0], [-1000.0, -1000.0]])), [LN2, LN2 - 1000.0],
-               label="logsumexp of a 2 x 2 input gives one value per row", strict_numerics=True),
+               label=N_("logsumexp of a 2 x 2 input gives one value per row"), strict_numerics=True),
     ],
-    hint="log(sum(exp(z))) = m + log(sum(exp(z - m))) for any m; choose m = max(z) along the last axis.",
-    expects="your function logsumexp",
+    hint=N_("log(sum(exp(z))) = m + log(sum(exp(z - m))) for any m; choose m = max(z) along the last axis."),
+    expects=N_("your function logsumexp"),
 )
 
 q2 = Question(
-    "Question 2 (cross_entropy_from_logits)",
+    N_("Question 2 (cross_entropy_from_logits)"),
     [
         values("cross_entropy_from_logits", lambda f: f(np.zeros((4, 10)), np.array([0, 3, 5, 9])),
-               2.302585092994046, label="uniform logits give log(10)"),
+               2.302585092994046, label=N_("uniform logits give log(10)")),
         values("cross_entropy_from_logits",
                lambda f: f(np.array([[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0]]), np.array([0, 1])), 500.0,
-               label="logits of size 1000 (mean of 0 and 1000)", strict_numerics=True),
+               label=N_("logits of size 1000 (mean of 0 and 1000)"), strict_numerics=True),
     ],
-    hint="The loss of one example is logsumexp(logits) - logits[label]; pick each row's label with "
-    "logits[np.arange(n), labels], then take the mean.",
-    expects="your function cross_entropy_from_logits",
+    hint=N_("The loss of one example is logsumexp(logits) - logits[label]; pick each row's label with "
+    "logits[np.arange(n), labels], then take the mean."),
+    expects=N_("your function cross_entropy_from_logits"),
 )
 
 q3 = Question(
-    "Question 3 (binary_cross_entropy_with_logits)",
+    N_("Question 3 (binary_cross_entropy_with_logits)"),
     [
         values("binary_cross_entropy_with_logits", lambda f: f(np.array([0.0]), np.array([1.0])), LN2,
-               label="a logit of 0 gives log 2"),
+               label=N_("a logit of 0 gives log 2")),
         values("binary_cross_entropy_with_logits", lambda f: f(np.array([2.0, 0.5]), np.array([1.0, 1.0])),
-               0.3005024976115396, label="mean over two examples"),
+               0.3005024976115396, label=N_("mean over two examples")),
         values("binary_cross_entropy_with_logits",
                lambda f: f(np.array([1000.0, -1000.0, 1000.0]), np.array([1.0, 0.0, 0.0])), 1000.0 / 3,
-               label="logits of size 1000", strict_numerics=True),
+               label=N_("logits of size 1000"), strict_numerics=True),
     ],
-    hint="For a logit x and target t the loss is max(x, 0) - x * t + log(1 + exp(-|x|)); np.log1p helps.",
-    expects="your function binary_cross_entropy_with_logits",
+    hint=N_("For a logit x and target t the loss is max(x, 0) - x * t + log(1 + exp(-|x|)); np.log1p helps."),
+    expects=N_("your function binary_cross_entropy_with_logits"),
 )
 
 q4 = Question(
-    "Question 4 (written: logits or probabilities)",
+    N_("Question 4 (written: logits or probabilities)"),
     [],
-    hint="Compare the two routes for a logit of 40: softmax first and then log, or log-softmax in one step. "
-    "What does float32 round the probability of the wrong class to?",
+    hint=N_("Compare the two routes for a logit of 40: softmax first and then log, or log-softmax in one step. "
+    "What does float32 round the probability of the wrong class to?"),
 )
 
 __all__ = ["q1", "q2", "q3", "q4"]

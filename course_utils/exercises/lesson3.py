@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import N_, _
 from ..selfcheck import AnswerTypeError, CheckFailure, Question, assert_close, to_numpy
 from ._common import require_callable
 
@@ -79,7 +80,7 @@ def _init_reproducible(answer: Any) -> None:
     for key in KEYS:
         assert_close(b[key], a[key], name=f"{key} from a second call with the same seed", rtol=0, atol=0)
     if np.allclose(a["W1"], c["W1"]):
-        raise CheckFailure("different seeds gave the same W1; draw the weights from a generator seeded with seed.")
+        raise CheckFailure(_("different seeds gave the same W1; draw the weights from a generator seeded with seed."))
 
 
 def _init_scale(answer: Any) -> None:
@@ -97,17 +98,17 @@ def _init_scale(answer: Any) -> None:
 
 def _forward_values(answer: Any) -> None:
     forward = require_callable(answer, "forward")
-    x, _ = example_batch()
+    x, _labels = example_batch()
     assert_close(forward(example_params(), x), _LOGITS, name="forward(example_params(), x)")
 
 
 def _forward_keeps_input(answer: Any) -> None:
     forward = require_callable(answer, "forward")
-    params, (x, _) = example_params(), example_batch()
+    params, (x, _labels) = example_params(), example_batch()
     before = copy.deepcopy(params), x.copy()
     forward(params, x)
     if not all(np.array_equal(params[k], before[0][k]) for k in KEYS) or not np.array_equal(x, before[1]):
-        raise CheckFailure("forward changed its inputs; it should only read them.")
+        raise CheckFailure(_("forward changed its inputs; it should only read them."))
 
 
 def _step_result(answer: Any) -> tuple[dict[str, Any], Any]:
@@ -115,17 +116,17 @@ def _step_result(answer: Any) -> tuple[dict[str, Any], Any]:
     x, y = example_batch()
     result = step(example_params(), x, y, 0.5)
     if not isinstance(result, tuple) or len(result) != 2:
-        raise AnswerTypeError("training_step should return a pair (new_params, loss).")
+        raise AnswerTypeError(_("training_step should return a pair (new_params, loss)."))
     return _as_params(result[0], "the new parameters"), result[1]
 
 
 def _step_loss(answer: Any) -> None:
-    _, loss = _step_result(answer)
+    _new, loss = _step_result(answer)
     assert_close(loss, _LOSS, name="the loss before the update")
 
 
 def _step_params(answer: Any) -> None:
-    new, _ = _step_result(answer)
+    new, _loss = _step_result(answer)
     for key in KEYS:
         assert_close(new[key], _AFTER_STEP[key], name=f"new {key} after one step with lr=0.5")
 
@@ -135,47 +136,47 @@ def _step_keeps_input(answer: Any) -> None:
     params, (x, y) = example_params(), example_batch()
     step(params, x, y, 0.5)
     if not all(np.array_equal(params[k], example_params()[k]) for k in KEYS):
-        raise CheckFailure("training_step changed the parameters it was given; return new arrays instead.")
+        raise CheckFailure(_("training_step changed the parameters it was given; return new arrays instead."))
 
 
 q1 = Question(
-    "Question 1 (init_params)",
+    N_("Question 1 (init_params)"),
     [
-        ("shapes, and biases start at zero", _init_shapes),
-        ("the same seed gives the same parameters", _init_reproducible),
-        ("weights have mean 0 and He's standard deviation", _init_scale),
+        (N_("shapes, and biases start at zero"), _init_shapes),
+        (N_("the same seed gives the same parameters"), _init_reproducible),
+        (N_("weights have mean 0 and He's standard deviation"), _init_scale),
     ],
-    hint="Use rng = np.random.default_rng(seed); W1 = rng.normal(0, np.sqrt(2 / n_in), size=(n_in, n_hidden)); "
-    "the same for W2 with n_hidden; biases are np.zeros.",
-    expects="your function init_params",
+    hint=N_("Use rng = np.random.default_rng(seed); W1 = rng.normal(0, np.sqrt(2 / n_in), size=(n_in, n_hidden)); "
+    "the same for W2 with n_hidden; biases are np.zeros."),
+    expects=N_("your function init_params"),
 )
 
 q2 = Question(
-    "Question 2 (forward)",
+    N_("Question 2 (forward)"),
     [
-        ("logits of the example network", _forward_values),
-        ("the inputs are not modified", _forward_keeps_input),
+        (N_("logits of the example network"), _forward_values),
+        (N_("the inputs are not modified"), _forward_keeps_input),
     ],
-    hint="h = max(0, x @ W1 + b1), then logits = h @ W2 + b2. No softmax: the loss takes logits.",
-    expects="your function forward",
+    hint=N_("h = max(0, x @ W1 + b1), then logits = h @ W2 + b2. No softmax: the loss takes logits."),
+    expects=N_("your function forward"),
 )
 
 q3 = Question(
-    "Question 3 (training_step)",
+    N_("Question 3 (training_step)"),
     [
-        ("the loss before the update", _step_loss),
-        ("the parameters after one step", _step_params),
-        ("the parameters given are not modified", _step_keeps_input),
+        (N_("the loss before the update"), _step_loss),
+        (N_("the parameters after one step"), _step_params),
+        (N_("the parameters given are not modified"), _step_keeps_input),
     ],
-    hint="The gradient of the mean cross-entropy with respect to the logits is (softmax(logits) - one_hot(y)) / n. "
-    "Backpropagate it through W2, the ReLU (its derivative is 1 where the pre-activation is > 0) and W1.",
-    expects="your function training_step",
+    hint=N_("The gradient of the mean cross-entropy with respect to the logits is (softmax(logits) - one_hot(y)) / n. "
+    "Backpropagate it through W2, the ReLU (its derivative is 1 where the pre-activation is > 0) and W1."),
+    expects=N_("your function training_step"),
 )
 
 q4 = Question(
-    "Question 4 (written: checking gradients)",
+    N_("Question 4 (written: checking gradients)"),
     [],
-    hint="Write the Taylor expansion of f(x + h) and f(x - h). Which error term cancels in the central difference?",
+    hint=N_("Write the Taylor expansion of f(x + h) and f(x - h). Which error term cancels in the central difference?"),
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "example_params", "example_batch"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import N_, _
 from ..selfcheck import AnswerTypeError, CheckFailure, Question, assert_close, assert_int, to_numpy
 from ._common import require_callable
 
@@ -64,7 +65,7 @@ def _pipeline_types(answer: Any) -> None:
 
 def _pipeline_content(answer: Any) -> None:
     batches = _collect(answer)
-    sizes = [len(y) for _, y in batches]
+    sizes = [len(y) for _images, y in batches]
     if sizes != [32] * 7 + [26]:
         raise CheckFailure(
             f"250 examples in batches of 32 should give 7 batches of 32 and one of 26; got sizes {sizes}."
@@ -75,10 +76,10 @@ def _pipeline_content(answer: Any) -> None:
         raise CheckFailure(f"pixels should be scaled to [0, 1]; got values from {x.min()} to {x.max()}.")
     ids = np.rint(x[:, 0, 0] * 255).astype(int)
     if sorted(ids.tolist()) != list(range(250)):
-        raise CheckFailure("every example should appear exactly once per pass (pixel values were divided by 255?).")
+        raise CheckFailure(_("every example should appear exactly once per pass (pixel values were divided by 255?)."))
     assert_close(x, ids[:, None, None] / 255.0 * np.ones((1, 28, 28)), name="the scaled images", rtol=1e-6, atol=1e-6)
     if not np.array_equal(y, ids % 10):
-        raise CheckFailure("images and labels were separated: shuffle them together, as pairs.")
+        raise CheckFailure(_("images and labels were separated: shuffle them together, as pairs."))
 
 
 def _pipeline_shuffled(answer: Any) -> None:
@@ -86,9 +87,9 @@ def _pipeline_shuffled(answer: Any) -> None:
     again = np.concatenate([b[1] for b in _collect(answer, seed=0)])
     order = np.concatenate([np.rint(b[0][:, 0, 0] * 255) for b in _collect(answer, seed=0)])
     if np.array_equal(order, np.arange(250)):
-        raise CheckFailure("the examples come out in their original order; shuffle them.")
+        raise CheckFailure(_("the examples come out in their original order; shuffle them."))
     if not np.array_equal(first, again):
-        raise CheckFailure("two pipelines with the same seed gave different orders; pass seed to shuffle.")
+        raise CheckFailure(_("two pipelines with the same seed gave different orders; pass seed to shuffle."))
 
 
 def _reference_model():
@@ -150,43 +151,43 @@ def _compile_loss(answer: Any) -> None:
 
 
 q1 = Question(
-    "Question 1 (make_pipeline)",
+    N_("Question 1 (make_pipeline)"),
     [
-        ("element types and shapes", _pipeline_types),
-        ("every example once, scaled to [0, 1], with its own label", _pipeline_content),
-        ("shuffled, reproducibly", _pipeline_shuffled),
+        (N_("element types and shapes"), _pipeline_types),
+        (N_("every example once, scaled to [0, 1], with its own label"), _pipeline_content),
+        (N_("shuffled, reproducibly"), _pipeline_shuffled),
     ],
-    hint="tf.data.Dataset.from_tensor_slices((images, labels)), then .shuffle(len(images), seed=seed), "
-    ".batch(batch_size) and a .map that casts images to float32 / 255 and labels to int64.",
-    expects="your function make_pipeline",
+    hint=N_("tf.data.Dataset.from_tensor_slices((images, labels)), then .shuffle(len(images), seed=seed), "
+    ".batch(batch_size) and a .map that casts images to float32 / 255 and labels to int64."),
+    expects=N_("your function make_pipeline"),
 )
 
 q2 = Question(
-    "Question 2 (build_model)",
+    N_("Question 2 (build_model)"),
     [
-        ("101,770 parameters", _model_parameters),
-        ("ten outputs per image", _model_output),
-        ("logits out (no softmax)", _model_logits),
+        (N_("101,770 parameters"), _model_parameters),
+        (N_("ten outputs per image"), _model_output),
+        (N_("logits out (no softmax)"), _model_logits),
     ],
-    hint="keras.Sequential([keras.Input((28, 28)), Flatten(), Dense(128, activation='relu'), Dense(10)]).",
-    expects="your function build_model",
+    hint=N_("keras.Sequential([keras.Input((28, 28)), Flatten(), Dense(128, activation='relu'), Dense(10)])."),
+    expects=N_("your function build_model"),
 )
 
 q3 = Question(
-    "Question 3 (compile_model)",
+    N_("Question 3 (compile_model)"),
     [
-        ("Adam with learning rate 0.001", _compile_optimizer),
-        ("sparse categorical cross-entropy on logits", _compile_loss),
+        (N_("Adam with learning rate 0.001"), _compile_optimizer),
+        (N_("sparse categorical cross-entropy on logits"), _compile_loss),
     ],
-    hint="model.compile(optimizer=keras.optimizers.Adam(1e-3), "
-    "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=['accuracy']).",
-    expects="your function compile_model",
+    hint=N_("model.compile(optimizer=keras.optimizers.Adam(1e-3), "
+    "loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=['accuracy'])."),
+    expects=N_("your function compile_model"),
 )
 
 q4 = Question(
-    "Question 4 (written: from_logits)",
+    N_("Question 4 (written: from_logits)"),
     [],
-    hint="What does the loss compute with from_logits=False when the last layer has no softmax?",
+    hint=N_("What does the loss compute with from_logits=False when the last layer has no softmax?"),
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "example_data", "PARAMETERS"]

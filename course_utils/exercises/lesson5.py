@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import N_, _
 from ..selfcheck import AnswerTypeError, CheckFailure, Question, assert_close, assert_int, to_numpy
 from ._common import require_callable
 
@@ -32,7 +33,7 @@ def _instance(answer: Any):
         raise AnswerTypeError(f"pass the class MLP itself (not an instance); got {type(answer).__name__}.")
     model = answer()
     if not _is_module(model):
-        raise AnswerTypeError("MLP should be a subclass of torch.nn.Module.")
+        raise AnswerTypeError(_("MLP should be a subclass of torch.nn.Module."))
     return model
 
 
@@ -93,7 +94,7 @@ def _step_learns(answer: Any) -> None:
     model = small_model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     images, labels = example_batch()
-    losses = [float(step(model, optimizer, images, labels)) for _ in range(8)]
+    losses = [float(step(model, optimizer, images, labels)) for _step in range(8)]
     if not losses[-1] < 0.8 * losses[0]:
         raise CheckFailure(
             f"eight steps on one batch should lower the loss clearly; got {np.round(losses, 3).tolist()}."
@@ -134,37 +135,37 @@ def _evaluate_no_grad(answer: Any) -> None:
     model, batches = _fixed_problem()
     evaluate(model, batches)
     if any(p.grad is not None for p in model.parameters()):
-        raise CheckFailure("evaluation computed gradients; nothing should be backpropagated while evaluating.")
+        raise CheckFailure(_("evaluation computed gradients; nothing should be backpropagated while evaluating."))
 
 
 q1 = Question(
-    "Question 1 (MLP)",
-    [("101,770 parameters", _mlp_parameters), ("ten outputs per image", _mlp_output)],
-    hint="In __init__, call super().__init__() and create nn.Flatten(), nn.Linear(784, 128), nn.ReLU() and "
-    "nn.Linear(128, 10); forward applies them in turn. No softmax: CrossEntropyLoss takes logits.",
-    expects="your class MLP",
+    N_("Question 1 (MLP)"),
+    [(N_("101,770 parameters"), _mlp_parameters), (N_("ten outputs per image"), _mlp_output)],
+    hint=N_("In __init__, call super().__init__() and create nn.Flatten(), nn.Linear(784, 128), nn.ReLU() and "
+    "nn.Linear(128, 10); forward applies them in turn. No softmax: CrossEntropyLoss takes logits."),
+    expects=N_("your class MLP"),
 )
 
 q2 = Question(
-    "Question 2 (train_step)",
-    [("returns the loss as a float", _step_float), ("lowers the loss on a batch", _step_learns)],
-    hint="The five steps in order: optimizer.zero_grad(), logits = model(images), "
-    "loss = F.cross_entropy(logits, labels), loss.backward(), optimizer.step(); return loss.item().",
-    expects="your function train_step",
+    N_("Question 2 (train_step)"),
+    [(N_("returns the loss as a float"), _step_float), (N_("lowers the loss on a batch"), _step_learns)],
+    hint=N_("The five steps in order: optimizer.zero_grad(), logits = model(images), "
+    "loss = F.cross_entropy(logits, labels), loss.backward(), optimizer.step(); return loss.item()."),
+    expects=N_("your function train_step"),
 )
 
 q3 = Question(
-    "Question 3 (evaluate)",
-    [("the accuracy of a fixed model", _evaluate_value), ("no gradients are computed", _evaluate_no_grad)],
-    hint="Call model.eval() first and loop inside `with torch.no_grad():`; count logits.argmax(dim=1) == labels "
-    "over all batches and divide by the number of examples (not the number of batches).",
-    expects="your function evaluate",
+    N_("Question 3 (evaluate)"),
+    [(N_("the accuracy of a fixed model"), _evaluate_value), (N_("no gradients are computed"), _evaluate_no_grad)],
+    hint=N_("Call model.eval() first and loop inside `with torch.no_grad():`; count logits.argmax(dim=1) == labels "
+    "over all batches and divide by the number of examples (not the number of batches)."),
+    expects=N_("your function evaluate"),
 )
 
 q4 = Question(
-    "Question 4 (written: eval() and no_grad())",
+    N_("Question 4 (written: eval() and no_grad())"),
     [],
-    hint="One of them changes what some layers compute; the other changes what autograd records.",
+    hint=N_("One of them changes what some layers compute; the other changes what autograd records."),
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "example_batch", "small_model", "PARAMETERS"]

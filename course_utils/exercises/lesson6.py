@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import N_, _
 from ..selfcheck import AnswerTypeError, CheckFailure, Question, assert_close, assert_int, to_numpy
 from ._common import require_callable
 
@@ -29,7 +30,7 @@ def _kernel_pair(answer: Any) -> tuple[np.ndarray, np.ndarray]:
     bias = np.array([0.5, -0.5], dtype=np.float32)
     result = convert(kernel.copy(), bias.copy())
     if not isinstance(result, tuple) or len(result) != 2:
-        raise AnswerTypeError("keras_kernel_to_torch should return a pair (weight, bias).")
+        raise AnswerTypeError(_("keras_kernel_to_torch should return a pair (weight, bias)."))
     return to_numpy(result[0], "weight"), to_numpy(result[1], "bias")
 
 
@@ -78,39 +79,39 @@ def _copy_keeps_keras(answer: Any) -> None:
     before = [w.copy() for w in keras_model.get_weights()]
     copy(keras_model, torch_model)
     if not all(np.array_equal(a, b) for a, b in zip(before, keras_model.get_weights())):
-        raise CheckFailure("copy_keras_to_torch changed the Keras model; it should only read from it.")
+        raise CheckFailure(_("copy_keras_to_torch changed the Keras model; it should only read from it."))
 
 
 q1 = Question(
-    "Question 1 (count_parameters)",
+    N_("Question 1 (count_parameters)"),
     [
-        ("the course's MNIST network", lambda f: _count(f, [784, 128, 10], 101_770)),
-        ("a single layer", lambda f: _count(f, [2, 3], 9)),
+        (N_("the course's MNIST network"), lambda f: _count(f, [784, 128, 10], 101_770)),
+        (N_("a single layer"), lambda f: _count(f, [2, 3], 9)),
     ],
-    hint="A dense layer from m inputs to n outputs has an m x n weight matrix and n biases.",
-    expects="your function count_parameters",
+    hint=N_("A dense layer from m inputs to n outputs has an m x n weight matrix and n biases."),
+    expects=N_("your function count_parameters"),
 )
 
 q2 = Question(
-    "Question 2 (keras_kernel_to_torch)",
-    [("shapes", _kernel_shapes), ("values", _kernel_values)],
-    hint="Keras stores the kernel as (inputs, outputs) and computes x @ kernel; nn.Linear stores weight as "
-    "(outputs, inputs) and computes x @ weight.T.",
-    expects="your function keras_kernel_to_torch",
+    N_("Question 2 (keras_kernel_to_torch)"),
+    [(N_("shapes"), _kernel_shapes), (N_("values"), _kernel_values)],
+    hint=N_("Keras stores the kernel as (inputs, outputs) and computes x @ kernel; nn.Linear stores weight as "
+    "(outputs, inputs) and computes x @ weight.T."),
+    expects=N_("your function keras_kernel_to_torch"),
 )
 
 q3 = Question(
-    "Question 3 (copy_keras_to_torch)",
-    [("both models compute the same outputs", _copy_agrees), ("the Keras model is left as it was", _copy_keeps_keras)],
-    hint="Pair the Dense layers (layer.get_weights() gives kernel and bias) with the nn.Linear modules in order; "
-    "inside torch.no_grad(), copy into weight and bias with .copy_(torch.from_numpy(...)).",
-    expects="your function copy_keras_to_torch",
+    N_("Question 3 (copy_keras_to_torch)"),
+    [(N_("both models compute the same outputs"), _copy_agrees), (N_("the Keras model is left as it was"), _copy_keeps_keras)],
+    hint=N_("Pair the Dense layers (layer.get_weights() gives kernel and bias) with the nn.Linear modules in order; "
+    "inside torch.no_grad(), copy into weight and bias with .copy_(torch.from_numpy(...))."),
+    expects=N_("your function copy_keras_to_torch"),
 )
 
 q4 = Question(
-    "Question 4 (written: transposed kernels)",
+    N_("Question 4 (written: transposed kernels)"),
     [],
-    hint="Write out which matrix product each framework computes for a batch of row vectors.",
+    hint=N_("Write out which matrix product each framework computes for a batch of row vectors."),
 )
 
 __all__ = ["q1", "q2", "q3", "q4", "small_models"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import N_
 from ..selfcheck import AnswerTypeError, CheckFailure, Question, assert_close
 from ._common import require_callable, values
 
@@ -61,33 +62,33 @@ def _optimal(budget: float):
 
 
 q1 = Question(
-    "Question 1 (training_flops)",
+    N_("Question 1 (training_flops)"),
     [
         values("training_flops", lambda f: f([784, 128, 10], 60_000), 6 * 101_770 * 60_000,
-               label="training_flops([784, 128, 10], 60000)"),
-        values("training_flops", lambda f: f([2, 3], 10), 6 * 9 * 10, label="training_flops([2, 3], 10)"),
+               label=N_("training_flops([784, 128, 10], 60000)")),
+        values("training_flops", lambda f: f([2, 3], 10), 6 * 9 * 10, label=N_("training_flops([2, 3], 10)")),
     ],
-    hint="N counts the weights (n_in * n_out) and biases (n_out) of every layer; C = 6 N D.",
-    expects="your function training_flops",
+    hint=N_("N counts the weights (n_in * n_out) and biases (n_out) of every layer; C = 6 N D."),
+    expects=N_("your function training_flops"),
 )
 
 q2 = Question(
-    "Question 2 (fit_power_law)",
-    [("a law with a floor", _fit), ("a shallow law", _fit_no_floor)],
-    hint="scipy.optimize.curve_fit(model, x / x0, loss, p0=..., bounds=...) with x0 the geometric mean "
-    "of x; then a = A * x0 ** alpha.",
-    expects="your function fit_power_law",
+    N_("Question 2 (fit_power_law)"),
+    [(N_("a law with a floor"), _fit), (N_("a shallow law"), _fit_no_floor)],
+    hint=N_("scipy.optimize.curve_fit(model, x / x0, loss, p0=..., bounds=...) with x0 the geometric mean "
+    "of x; then a = A * x0 ** alpha."),
+    expects=N_("your function fit_power_law"),
 )
 
 q3 = Question(
-    "Question 3 (compute_optimal)",
-    [("a budget of 1.2e21 FLOPs", _optimal(1.2e21)), ("GPT-3's budget", _optimal(3.15e23))],
-    hint="Put D = 20 N into C = 6 N D and solve for N.",
-    expects="your function compute_optimal",
+    N_("Question 3 (compute_optimal)"),
+    [(N_("a budget of 1.2e21 FLOPs"), _optimal(1.2e21)), (N_("GPT-3's budget"), _optimal(3.15e23))],
+    hint=N_("Put D = 20 N into C = 6 N D and solve for N."),
+    expects=N_("your function compute_optimal"),
 )
 
 q4 = Question(
-    "Question 4 (written: where the width sweep bends)",
+    N_("Question 4 (written: where the width sweep bends)"),
     [],
-    hint="Compare the training and test losses of the largest models with those of the smallest.",
+    hint=N_("Compare the training and test losses of the largest models with those of the smallest."),
 )

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..i18n import N_
 from ..selfcheck import Question
 from ._common import values
 
@@ -43,51 +44,51 @@ def _rows(scores: np.ndarray) -> np.ndarray:
 _W3 = _rows(_Q3 @ _K3.T / math.sqrt(2.0))
 
 q1 = Question(
-    "Question 1 (uniform_loss)",
+    N_("Question 1 (uniform_loss)"),
     [
-        values("uniform_loss", lambda f: f(65), math.log(65), label="uniform_loss(65)",
+        values("uniform_loss", lambda f: f(65), math.log(65), label=N_("uniform_loss(65)"),
                require_float=True),
-        values("uniform_loss", lambda f: f(1), 0.0, label="uniform_loss(1)"),
+        values("uniform_loss", lambda f: f(1), 0.0, label=N_("uniform_loss(1)")),
     ],
-    hint="A uniform guess gives every one of the V tokens probability 1/V; the "
-    "cross-entropy is -ln(1/V).",
-    expects="your function uniform_loss",
+    hint=N_("A uniform guess gives every one of the V tokens probability 1/V; the "
+    "cross-entropy is -ln(1/V)."),
+    expects=N_("your function uniform_loss"),
 )
 
 q2 = Question(
-    "Question 2 (bigram_loss)",
+    N_("Question 2 (bigram_loss)"),
     [
         values("bigram_loss", lambda f: f(_COUNTS, _IDS), _BIGRAM,
-               label="bigram_loss on a 3-token example", require_float=True),
+               label=N_("bigram_loss on a 3-token example"), require_float=True),
         values("bigram_loss", lambda f: f(np.zeros((4, 4), dtype=np.int64), np.array([3, 1, 2])),
-               math.log(4), label="bigram_loss with no counts is the uniform loss"),
+               math.log(4), label=N_("bigram_loss with no counts is the uniform loss")),
     ],
-    hint="Add 1 to every count, divide each row by its sum to get P(next | current), "
-    "then average -log P(ids[t+1] | ids[t]) over the pairs.",
-    expects="your function bigram_loss",
+    hint=N_("Add 1 to every count, divide each row by its sum to get P(next | current), "
+    "then average -log P(ids[t+1] | ids[t]) over the pairs."),
+    expects=N_("your function bigram_loss"),
 )
 
 q3 = Question(
-    "Question 3 (causal_attention_weights)",
+    N_("Question 3 (causal_attention_weights)"),
     [
         values("causal_attention_weights", lambda f: f(_Q2, _Q2), _W2,
-               label="causal_attention_weights of a 2-step sequence"),
+               label=N_("causal_attention_weights of a 2-step sequence")),
         values("causal_attention_weights", lambda f: f(_Q3, _K3), _W3,
-               label="causal_attention_weights, T = 3, d = 2"),
+               label=N_("causal_attention_weights, T = 3, d = 2")),
         values("causal_attention_weights",
                lambda f: f(np.stack([_Q3, 1000.0 * _Q3]), np.stack([_K3, _K3])),
                np.stack([_W3, _rows(1000.0 * _Q3 @ _K3.T / math.sqrt(2.0))]),
-               label="causal_attention_weights of a batch with large scores",
+               label=N_("causal_attention_weights of a batch with large scores"),
                strict_numerics=True),
     ],
-    hint="scores = q @ swapaxes(k, -1, -2) / sqrt(d); set the scores above the diagonal "
-    "(np.tril) to -inf; then a stable softmax over the last axis.",
-    expects="your function causal_attention_weights",
+    hint=N_("scores = q @ swapaxes(k, -1, -2) / sqrt(d); set the scores above the diagonal "
+    "(np.tril) to -inf; then a stable softmax over the last axis."),
+    expects=N_("your function causal_attention_weights"),
 )
 
 q4 = Question(
-    "Question 4 (written: why the causal mask)",
+    N_("Question 4 (written: why the causal mask)"),
     [],
-    hint="At training time every position predicts the token after it. What could it "
-    "read if the mask were gone, and what is there to read when text is generated?",
+    hint=N_("At training time every position predicts the token after it. What could it "
+    "read if the mask were gone, and what is there to read when text is generated?"),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..i18n import _
 from ..selfcheck import (
     AnswerTypeError,
     Check,
@@ -12,6 +13,7 @@ from ..selfcheck import (
     CheckResult,
     Question,
     assert_close,
+    check_lines,
     to_numpy,
 )
 
@@ -30,8 +32,10 @@ class PracticeQuestion(Question):
         """Run the checks on ``answer`` and print the outcome (None: not answered yet)."""
         if answer is None:
             print(
-                f"{self.label}: not answered yet. Expected: {self.expects}. "
-                "Put it in `answer` and run this cell again."
+                _(
+                    "{label}: not answered yet. Expected: {expects}. "
+                    "Put it in `answer` and run this cell again."
+                ).format(label=_(self.label), expects=_(self.expects))
             )
             return None
         result = self.run(answer)
@@ -41,22 +45,23 @@ class PracticeQuestion(Question):
     def solution(self) -> None:
         """Say where the worked solution is."""
         print(
-            f"The worked solution to {self.label} is in the lesson, folded under the "
-            "exercise: open 'Solution'."
+            _(
+                "The worked solution to {label} is in the lesson, folded under the "
+                "exercise: open 'Solution'."
+            ).format(label=_(self.label))
         )
 
 
 def report(result: CheckResult) -> str:
     """What passed and what did not, in plain words (no grading notes)."""
     total = len(result.passed) + len(result.failed)
+    question = _(result.question)
     if result.ok:
-        lines = [f"{result.question}: correct (all {total} checks passed)."]
+        head = _("{question}: correct (all {total} checks passed).")
     else:
-        lines = [
-            f"{result.question}: not yet ({len(result.passed)} of {total} checks passed)."
-        ]
-    lines += [f"  passed: {name}" for name in result.passed]
-    lines += [f"  FAILED: {name} - {message}" for name, message in result.failed]
+        head = _("{question}: not yet ({passed} of {total} checks passed).")
+    lines = [head.format(question=question, passed=len(result.passed), total=total)]
+    lines += check_lines(result)
     return "\n".join(lines)
 
 
@@ -67,12 +72,16 @@ def number(
 
     def run(answer: Any) -> None:
         if isinstance(answer, bool):
-            raise AnswerTypeError(f"{label} should be a number; got a bool.")
+            raise AnswerTypeError(
+                _("{name} should be a number; got a bool.").format(name=_(label))
+            )
         got = to_numpy(answer, label)
         if got.size != 1:
             raise CheckFailure(
-                f"{label} should be a single number; "
-                f"got {got.size} values (shape {got.shape})."
+                _(
+                    "{name} should be a single number; "
+                    "got {size} values (shape {shape})."
+                ).format(name=_(label), size=got.size, shape=got.shape)
             )
         assert_close(got.reshape(()), expected, name=label, rtol=rtol, atol=atol)
 
@@ -93,8 +102,9 @@ def function(
     def run(answer: Any) -> None:
         if not callable(answer):
             raise AnswerTypeError(
-                f"pass {what} itself (the function, without calling it); "
-                f"got {type(answer).__name__}."
+                _(
+                    "pass {what} itself (the function, without calling it); got {kind}."
+                ).format(what=_(what), kind=type(answer).__name__)
             )
         assert_close(
             call(answer),
@@ -110,9 +120,18 @@ def function(
 def pair(answer: Any, what: str) -> tuple[Any, Any]:
     """The two parts of an answer that must be a pair, or a clear error."""
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        kind = type(answer).__name__
+        if isinstance(answer, (tuple, list)):
+            message = _(
+                "the answer should be a pair {what}; got {kind} of length {length}."
+            )
+        else:
+            message = _("the answer should be a pair {what}; got {kind}.")
         raise AnswerTypeError(
-            f"the answer should be a pair {what}; got {type(answer).__name__}"
-            + (f" of length {len(answer)}" if isinstance(answer, (tuple, list)) else "")
-            + "."
+            message.format(
+                what=_(what),
+                kind=kind,
+                length=len(answer) if isinstance(answer, (tuple, list)) else 0,
+            )
         )
     return answer[0], answer[1]

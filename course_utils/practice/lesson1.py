@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import maths
 from ..selfcheck import CheckFailure, assert_close
+from ..i18n import N_, _
 from ._common import PracticeQuestion, function, number, pair
 
 # Inputs for exercise 1: both signs, large magnitudes and exactly 0.
@@ -30,11 +31,13 @@ def _leaky_slope(alpha: float) -> np.ndarray:
 
 
 def _check_leaky(answer: Any) -> None:
-    value, slope = pair(answer, "(leaky_relu, leaky_relu_derivative)")
+    value, slope = pair(answer, N_("(leaky_relu, leaky_relu_derivative)"))
     for part, name in ((value, "leaky_relu"), (slope, "leaky_relu_derivative")):
         if not callable(part):
             raise CheckFailure(
-                f"{name} should be a function of (z, alpha); got {type(part).__name__}."
+                _("{name} should be a function of (z, alpha); got {kind}.").format(
+                    name=name, kind=type(part).__name__
+                )
             )
     for alpha in (0.2, 0.01):
         assert_close(
@@ -47,42 +50,54 @@ def _check_leaky(answer: Any) -> None:
         assert_close(
             slope(_LEAKY_Z.copy(), alpha),
             _leaky_slope(alpha),
-            name=f"leaky_relu_derivative(z, alpha={alpha:g}) (slope alpha at 0)",
+            name=_("{call} (slope alpha at 0)").format(
+                call=f"leaky_relu_derivative(z, alpha={alpha:g})"
+            ),
             rtol=1e-12,
             atol=0,
         )
 
 
 exercise_1 = PracticeQuestion(
-    "Exercise 1.1 (leaky ReLU)",
+    N_("Exercise 1.1 (leaky ReLU)"),
     [
         (
-            "values and slopes for alpha = 0.2 and 0.01, on large, tiny and zero inputs",
+            N_(
+                "values and slopes for alpha = 0.2 and 0.01, on large, tiny and zero inputs"
+            ),
             _check_leaky,
         )
     ],
-    hint="leaky_relu(z, alpha) is z where z > 0 and alpha * z elsewhere; its slope is 1 "
-    "where z > 0 and alpha elsewhere, including z = 0 (what both frameworks return).",
-    expects="the pair (leaky_relu, leaky_relu_derivative), two functions of (z, alpha)",
+    hint=N_(
+        "leaky_relu(z, alpha) is z where z > 0 and alpha * z elsewhere; its slope is 1 "
+        "where z > 0 and alpha elsewhere, including z = 0 (what both frameworks return)."
+    ),
+    expects=N_(
+        "the pair (leaky_relu, leaky_relu_derivative), two functions of (z, alpha)"
+    ),
 )
 
 _TANH_Z = np.linspace(-30.0, 30.0, 121)
 
 exercise_2 = PracticeQuestion(
-    "Exercise 1.2 (tanh from sigmoid)",
+    N_("Exercise 1.2 (tanh from sigmoid)"),
     [
         function(
             "tanh_derivative",
             lambda f: f(_TANH_Z.copy()),
             1.0 - np.tanh(_TANH_Z) ** 2,
-            label="tanh_derivative(z) on [-30, 30]",
+            label=N_("tanh_derivative(z) on [-30, 30]"),
             rtol=1e-9,
             atol=1e-15,
         )
     ],
-    hint="Differentiate 2 sigma(2z) - 1 with the chain rule: the inner function 2z "
-    "contributes a factor 2 of its own.",
-    expects="your function tanh_derivative(z), written with the sigmoid's derivative",
+    hint=N_(
+        "Differentiate 2 sigma(2z) - 1 with the chain rule: the inner function 2z "
+        "contributes a factor 2 of its own."
+    ),
+    expects=N_(
+        "your function tanh_derivative(z), written with the sigmoid's derivative"
+    ),
 )
 
 
@@ -93,7 +108,7 @@ def _gradient_ratio(depth: int) -> float:
     x = rng.normal(size=(256, width))
     y = rng.integers(0, classes, size=256)
     params = maths.init_mlp([width] * (depth + 1) + [classes], scheme="glorot", seed=2)
-    _, cache = maths.mlp_forward(params, x, activation="sigmoid")
+    _logits, cache = maths.mlp_forward(params, x, activation="sigmoid")
     grads = maths.mlp_backward(params, cache, y)
     return float(np.linalg.norm(grads["W1"]) / np.linalg.norm(grads[f"W{depth + 1}"]))
 
@@ -105,54 +120,72 @@ def _check_ratios(answer: Any) -> None:
     if not isinstance(answer, dict) or sorted(answer) != list(DEPTHS):
         keys = sorted(answer) if isinstance(answer, dict) else type(answer).__name__
         raise CheckFailure(
-            f"the answer should be a dict with the keys {list(DEPTHS)}; got {keys}."
+            _("the answer should be a dict with the keys {keys}; got {got}.").format(
+                keys=list(DEPTHS), got=keys
+            )
         )
     for depth in DEPTHS:
         assert_close(
             answer[depth],
             _gradient_ratio(depth),
-            name=f"the first-to-last ratio at depth {depth}",
+            name=_("the first-to-last ratio at depth {depth}").format(depth=depth),
             rtol=1e-6,
             atol=0,
         )
 
 
 exercise_3 = PracticeQuestion(
-    "Exercise 1.3 (depth)",
+    N_("Exercise 1.3 (depth)"),
     [
         (
-            "the sigmoid network's first-to-last gradient ratio at depths 5, 10 and 40",
+            N_(
+                "the sigmoid network's first-to-last gradient ratio at depths 5, 10 and 40"
+            ),
             _check_ratios,
         )
     ],
-    hint="Rerun the lesson's cell with DEPTH set to each value (same seeds) and keep "
-    "norms[0] / norms[-1] for the sigmoid network.",
-    expects="a dict {5: ratio, 10: ratio, 40: ratio}",
+    hint=N_(
+        "Rerun the lesson's cell with DEPTH set to each value (same seeds) and keep "
+        "norms[0] / norms[-1] for the sigmoid network."
+    ),
+    expects=N_("a dict {5: ratio, 10: ratio, 40: ratio}"),
 )
 
 
 def _check_limits(answer: Any) -> None:
-    cold, hot = pair(answer, "(limit as T -> 0, limit as T -> infinity)")
-    assert_close(cold, [1.0, 0.0, 0.0], name="the limit as T -> 0", rtol=0, atol=1e-6)
+    cold, hot = pair(answer, N_("(limit as T -> 0, limit as T -> infinity)"))
     assert_close(
-        hot, [1 / 3, 1 / 3, 1 / 3], name="the limit as T -> infinity", rtol=0, atol=1e-6
+        cold, [1.0, 0.0, 0.0], name=N_("the limit as T -> 0"), rtol=0, atol=1e-6
+    )
+    assert_close(
+        hot,
+        [1 / 3, 1 / 3, 1 / 3],
+        name=N_("the limit as T -> infinity"),
+        rtol=0,
+        atol=1e-6,
     )
 
 
 exercise_4 = PracticeQuestion(
-    "Exercise 1.4 (temperature)",
-    [("both limits of softmax(z / T) for z = (2, 1, 0.1)", _check_limits)],
-    hint="Divide every logit by T. A tiny T magnifies the gaps between the logits; a huge "
-    "one shrinks every logit towards 0.",
-    expects="the pair (limit as T -> 0, limit as T -> infinity), each three probabilities",
+    N_("Exercise 1.4 (temperature)"),
+    [(N_("both limits of softmax(z / T) for z = (2, 1, 0.1)"), _check_limits)],
+    hint=N_(
+        "Divide every logit by T. A tiny T magnifies the gaps between the logits; a huge "
+        "one shrinks every logit towards 0."
+    ),
+    expects=N_(
+        "the pair (limit as T -> 0, limit as T -> infinity), each three probabilities"
+    ),
 )
 
 exercise_5 = PracticeQuestion(
-    "Exercise 1.5 (explorer)",
-    [number("the largest slope of sigmoid(w z + b) at z = 0 on the sliders", 1.25)],
-    hint="At z = 0 the slope is w * sigma'(b). Which b makes sigma'(b) largest, and how "
-    "far does the weight slider go?",
-    expects="a number",
+    N_("Exercise 1.5 (explorer)"),
+    [number(N_("the largest slope of sigmoid(w z + b) at z = 0 on the sliders"), 1.25)],
+    hint=N_(
+        "At z = 0 the slope is w * sigma'(b). Which b makes sigma'(b) largest, and how "
+        "far does the weight slider go?"
+    ),
+    expects=N_("a number"),
 )
 
 __all__ = [

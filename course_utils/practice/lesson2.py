@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import maths
 from ..selfcheck import CheckFailure, assert_close, to_numpy
+from ..i18n import N_, _
 from ._common import PracticeQuestion, number
 
 # The lesson's batch (notebooks/02_cross_entropy.py, "NumPy reference").
@@ -32,55 +33,68 @@ def _smoothed_loss(epsilon: float = 0.1) -> float:
 
 
 exercise_1 = PracticeQuestion(
-    "Exercise 2.1 (by hand)",
-    [number("the cross-entropy of logits (0, 0, 0, 0)", math.log(4), rtol=1e-4)],
-    hint="Equal logits give equal probabilities. With four classes, what is q_y, and "
-    "what is -ln q_y?",
-    expects="a number",
+    N_("Exercise 2.1 (by hand)"),
+    [number(N_("the cross-entropy of logits (0, 0, 0, 0)"), math.log(4), rtol=1e-4)],
+    hint=N_(
+        "Equal logits give equal probabilities. With four classes, what is q_y, and "
+        "what is -ln q_y?"
+    ),
+    expects=N_("a number"),
 )
 
 exercise_2 = PracticeQuestion(
-    "Exercise 2.2 (soft labels)",
+    N_("Exercise 2.2 (soft labels)"),
     [
         number(
-            "the mean label-smoothed loss of LOGITS (epsilon = 0.1)",
+            N_("the mean label-smoothed loss of LOGITS (epsilon = 0.1)"),
             _smoothed_loss(),
             rtol=1e-6,
         )
     ],
-    hint="Build the targets (1 - 0.1) * one_hot + 0.1 / 3, then average "
-    "-sum(targets * log_softmax(LOGITS)) over the four examples.",
-    expects="a number (the mean over the batch)",
+    hint=N_(
+        "Build the targets (1 - 0.1) * one_hot + 0.1 / 3, then average "
+        "-sum(targets * log_softmax(LOGITS)) over the four examples."
+    ),
+    expects=N_("a number (the mean over the batch)"),
 )
 
 
 def _check_tolerance(answer: Any) -> None:
-    value = to_numpy(answer, "the tolerance")
+    value = to_numpy(answer, N_("the tolerance"))
     if value.size != 1:
         raise CheckFailure(
-            f"the tolerance should be one number; got {value.size} values."
+            _("the tolerance should be one number; got {size} values.").format(
+                size=value.size
+            )
         )
     rtol = float(value.reshape(()))
     if not 1e-7 <= rtol <= 1e-5:
         raise CheckFailure(
-            f"a relative tolerance of {rtol:g} is not what float32 needs: the float32 losses "
-            "differ from NumPy's float64 value by about one float32 rounding step "
-            "(about 1e-7 relative), so a tolerance between 1e-7 and 1e-5 is right; "
-            "the float64 tolerance 1e-12 fails, and much more than 1e-5 would hide real errors."
+            _(
+                "a relative tolerance of {rtol} is not what float32 needs: the float32 losses "
+                "differ from NumPy's float64 value by about one float32 rounding step "
+                "(about 1e-7 relative), so a tolerance between 1e-7 and 1e-5 is right; "
+                "the float64 tolerance 1e-12 fails, and much more than 1e-5 would hide "
+                "real errors."
+            ).format(rtol=f"{rtol:g}")
         )
 
 
 exercise_3 = PracticeQuestion(
-    "Exercise 2.3 (float32)",
+    N_("Exercise 2.3 (float32)"),
     [
         (
-            "a relative tolerance that float32 losses pass and that still catches errors",
+            N_(
+                "a relative tolerance that float32 losses pass and that still catches errors"
+            ),
             _check_tolerance,
         )
     ],
-    hint="Compute the framework losses in float32, take the largest relative difference "
-    "from NumPy's float64 value, and compare it with np.finfo(np.float32).eps.",
-    expects="the relative tolerance you need (a number)",
+    hint=N_(
+        "Compute the framework losses in float32, take the largest relative difference "
+        "from NumPy's float64 value, and compare it with np.finfo(np.float32).eps."
+    ),
+    expects=N_("the relative tolerance you need (a number)"),
 )
 
 
@@ -90,8 +104,9 @@ def _check_logits_model(answer: Any) -> None:
 
     if not isinstance(answer, nn.Module):
         raise CheckFailure(
-            f"pass the model (an instance of your nn.Module class); "
-            f"got {type(answer).__name__}."
+            _(
+                "pass the model (an instance of your nn.Module class); got {kind}."
+            ).format(kind=type(answer).__name__)
         )
     parameter = next(answer.parameters(), None)
     dtype = parameter.dtype if parameter is not None else torch.float32
@@ -102,55 +117,64 @@ def _check_logits_model(answer: Any) -> None:
         scores = answer(images)
     if tuple(scores.shape) != (8, 10):
         raise CheckFailure(
-            f"a batch of 8 images should give scores of shape (8, 10); "
-            f"got {tuple(scores.shape)}."
+            _(
+                "a batch of 8 images should give scores of shape (8, 10); got {shape}."
+            ).format(shape=tuple(scores.shape))
         )
     lse = torch.logsumexp(scores.double(), dim=1)
     if torch.allclose(lse, torch.zeros_like(lse), atol=1e-5):
         raise CheckFailure(
-            "the outputs are log-probabilities (every row's logsumexp is 0): "
-            "forward() still ends with log_softmax; return the raw scores."
+            _(
+                "the outputs are log-probabilities (every row's logsumexp is 0): "
+                "forward() still ends with log_softmax; return the raw scores."
+            )
         )
     sums = scores.double().sum(dim=1)
     if bool((scores >= 0).all()) and torch.allclose(
         sums, torch.ones_like(sums), atol=1e-5
     ):
         raise CheckFailure(
-            "the outputs are probabilities (every row sums to 1): "
-            "forward() ends with a softmax; return the raw scores."
+            _(
+                "the outputs are probabilities (every row sums to 1): "
+                "forward() ends with a softmax; return the raw scores."
+            )
         )
 
 
 exercise_4 = PracticeQuestion(
-    "Exercise 2.4 (fix the article)",
+    N_("Exercise 2.4 (fix the article)"),
     [
         (
-            "forward() returns logits of shape (N, 10), not (log-)probabilities",
+            N_("forward() returns logits of shape (N, 10), not (log-)probabilities"),
             _check_logits_model,
         )
     ],
-    hint="Keep fc1, ReLU and fc2, and return self.fc2(x) itself; nn.CrossEntropyLoss "
-    "applies log_softmax for you.",
-    expects="your model, e.g. LogitsNet()",
+    hint=N_(
+        "Keep fc1, ReLU and fc2, and return self.fc2(x) itself; nn.CrossEntropyLoss "
+        "applies log_softmax for you."
+    ),
+    expects=N_("your model, e.g. LogitsNet()"),
 )
 
 exercise_5 = PracticeQuestion(
-    "Exercise 2.5 (gradient)",
+    N_("Exercise 2.5 (gradient)"),
     [
         (
-            "dH/dz for z = (2.0, 1.0, 0.1) and class 0",
+            N_("dH/dz for z = (2.0, 1.0, 0.1) and class 0"),
             lambda answer: assert_close(
                 answer,
                 maths.softmax(WORKED_LOGITS) - np.eye(3)[0],
-                name="dH/dz",
+                name=N_("dH/dz"),
                 rtol=1e-5,
                 atol=1e-8,
             ),
         )
     ],
-    hint="numerical_gradient(f, z) with f(z) = the cross-entropy of label 0 and logits z; "
-    "the formula says softmax(z) minus the one-hot target.",
-    expects="the gradient, an array of three numbers",
+    hint=N_(
+        "numerical_gradient(f, z) with f(z) = the cross-entropy of label 0 and logits z; "
+        "the formula says softmax(z) minus the one-hot target."
+    ),
+    expects=N_("the gradient, an array of three numbers"),
 )
 
 __all__ = [

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import maths
 from ..selfcheck import CheckFailure, assert_close
+from ..i18n import N_, _
 from ._common import PracticeQuestion, number, pair
 
 # The gradient check uses 30 examples (X[::10]); a gradient N times too large
@@ -23,25 +24,33 @@ from ._common import PracticeQuestion, number, pair
 CHECK_EXAMPLES = 30
 
 exercise_1 = PracticeQuestion(
-    "Exercise 3.1 (break it on purpose)",
+    N_("Exercise 3.1 (break it on purpose)"),
     [
         number(
-            "the relative error of the gradients without the division by N",
+            N_("the relative error of the gradients without the division by N"),
             (CHECK_EXAMPLES - 1) / (CHECK_EXAMPLES + 1),
             rtol=1e-3,
         )
     ],
-    hint="Without the division every gradient is N times the true one. Put g and N g into "
-    "the relative-error formula.",
-    expects="the relative error the gradient check printed (a number)",
+    hint=N_(
+        "Without the division every gradient is N times the true one. Put g and N g into "
+        "the relative-error formula."
+    ),
+    expects=N_("the relative error the gradient check printed (a number)"),
 )
 
 exercise_2 = PracticeQuestion(
-    "Exercise 3.2 (learning rate)",
-    [number("the loss after 1,000 steps at learning rate 5", math.log(3), rtol=1e-3)],
-    hint="Run train(params, learning_rate=5) and look at the last entry of the losses. "
-    "Compare it with ln 3, the loss of a network that outputs equal logits.",
-    expects="the last loss of the run at learning rate 5 (a number)",
+    N_("Exercise 3.2 (learning rate)"),
+    [
+        number(
+            N_("the loss after 1,000 steps at learning rate 5"), math.log(3), rtol=1e-3
+        )
+    ],
+    hint=N_(
+        "Run train(params, learning_rate=5) and look at the last entry of the losses. "
+        "Compare it with ln 3, the loss of a network that outputs equal logits."
+    ),
+    expects=N_("the last loss of the run at learning rate 5 (a number)"),
 )
 
 
@@ -69,42 +78,50 @@ def _layer2_spread(random_w3: bool, steps: int = 100) -> float:
     }
     if random_w3:
         params["W3"] = he["W3"]
-    for _ in range(steps):
-        _, cache = maths.mlp_forward(params, x)
+    for _step in range(steps):
+        _logits, cache = maths.mlp_forward(params, x)
         params = maths.sgd_update(params, maths.mlp_backward(params, cache, y), 0.25)
     return float(np.ptp(params["W2"], axis=1).max())
 
 
 def _check_spreads(answer: Any) -> None:
     constant, random_w3 = pair(
-        answer, "(spread with W3 constant, spread with W3 random)"
+        answer, N_("(spread with W3 constant, spread with W3 random)")
     )
     for value, random, name in (
-        (constant, False, "W1, W2 and W3 constant"),
-        (random_w3, True, "W3 He-random"),
+        (constant, False, N_("W1, W2 and W3 constant")),
+        (random_w3, True, N_("W3 He-random")),
     ):
         got = assert_close(
             value,
             _layer2_spread(random),
-            name=f"the spread with {name}",
+            name=_("the spread with {weights}").format(weights=_(name)),
             rtol=1e-4,
             atol=1e-12,
         )
         if got.shape != ():
-            raise CheckFailure(f"the spread with {name} should be a single number.")
+            raise CheckFailure(
+                _("the spread with {weights} should be a single number.").format(
+                    weights=_(name)
+                )
+            )
 
 
 exercise_3 = PracticeQuestion(
-    "Exercise 3.3 (symmetry)",
+    N_("Exercise 3.3 (symmetry)"),
     [
         (
-            "the largest spread between layer-2 units after 100 steps, W3 constant and random",
+            N_(
+                "the largest spread between layer-2 units after 100 steps, W3 constant and random"
+            ),
             _check_spreads,
         )
     ],
-    hint="After 100 steps, np.ptp(W2, axis=1).max() measures how far apart the 32 columns "
-    "(the incoming weights of the 32 layer-2 units) have drifted.",
-    expects="the pair (spread with W3 constant, spread with W3 He-random)",
+    hint=N_(
+        "After 100 steps, np.ptp(W2, axis=1).max() measures how far apart the 32 columns "
+        "(the incoming weights of the 32 layer-2 units) have drifted."
+    ),
+    expects=N_("the pair (spread with W3 constant, spread with W3 He-random)"),
 )
 
 __all__ = ["CHECK_EXAMPLES", "exercise_1", "exercise_2", "exercise_3", "spirals"]
