@@ -90,6 +90,7 @@ test-unit: prereqs $(STAMP_TEST)
 
 test-notebooks: $(STAMP_TEST)
 	$(BIN)/python tools/notebooks.py check
+	$(BIN)/python tools/translations.py check
 	$(BIN)/python tools/bootstrap.py check
 	$(BIN)/python tools/i18n.py check
 	$(BIN)/python tools/notebooks.py nbval

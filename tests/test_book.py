@@ -78,9 +78,9 @@ sys.path.insert(0, str(BOOK / "_ext"))
 import course_book  # noqa: E402  (book/_ext is not a package)
 
 
-def toc_docnames() -> list[str]:
-    """Every page in ``book/_toc.yml``, in reading order."""
-    toc = yaml.safe_load((BOOK / "_toc.yml").read_text(encoding="utf-8"))
+def toc_docnames(book: Path = BOOK) -> list[str]:
+    """Every page in ``_toc.yml`` of ``book``, in reading order."""
+    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
     names = [toc["root"]]
 
     def walk(entries):
@@ -96,6 +96,9 @@ def toc_docnames() -> list[str]:
 
 
 PAGES = toc_docnames()
+# The Chinese edition, published under zh_CN/ (book/zh_CN): the same pages.
+ZH = "zh_CN"
+ZH_PAGES = [f"{ZH}/{name}" for name in toc_docnames(BOOK / ZH)]
 
 
 # --------------------------------------------------------------------------- the lesson pages
@@ -139,6 +142,24 @@ def test_the_book_declares_exactly_the_six_lessons_and_lists_them_in_order():
     assert declared["04_mnist_tensorflow"] == ["tensorflow"]
     assert declared["05_mnist_pytorch"] == ["pytorch"]
     assert all(sorted(declared[name]) == ["pytorch", "tensorflow"] for name in LESSONS if name[:2] in {"01", "02", "03", "06", "07"})
+
+
+def test_the_chinese_book_differs_from_the_english_only_in_language():
+    """book/zh_CN/_config.yml repeats the English settings that are not about
+    language (Jupyter Book reads one file per book); they must not drift apart."""
+    en = yaml.safe_load((BOOK / "_config.yml").read_text(encoding="utf-8"))
+    zh = yaml.safe_load((BOOK / ZH / "_config.yml").read_text(encoding="utf-8"))
+    for key in ("repository", "launch_buttons", "html", "parse", "execute", "only_build_toc_files"):
+        assert zh[key] == en[key], key
+    assert [str(Path(p)) for p in zh["bibtex_bibfiles"]] == [f"../{p}" for p in en["bibtex_bibfiles"]]
+    en_sphinx, zh_sphinx = dict(en["sphinx"]["config"]), dict(zh["sphinx"]["config"])
+    assert zh_sphinx.pop("language") == "zh_CN" and "language" not in en_sphinx
+    assert zh_sphinx.pop("course_notebooks") == "notebooks/zh_CN"
+    assert en_sphinx.pop("course_language_switch")["root"] == f"{ZH}/"
+    assert zh_sphinx.pop("course_language_switch")["root"] == "../"
+    en_sphinx.pop("course_lessons")  # the Chinese book takes the English list
+    assert zh_sphinx == en_sphinx
+    assert zh["sphinx"]["local_extensions"] == {"course_book": "../_ext"}
 
 
 def test_every_article_section_has_its_page():
@@ -382,7 +403,7 @@ RAW_TEX = re.compile(r"\\(?:frac|sum|log|mathbf|mathrm|operatorname|begin|end|le
 def test_every_page_loads_cleanly_with_images_alt_text_and_rendered_maths(visit):
     report: dict[str, list[str]] = {}
     maths_pages = 0
-    for docname in PAGES:
+    for docname in PAGES + ZH_PAGES:
         visit.errors.clear(), visit.outside.clear(), visit.failed.clear()
         visit.open(docname)
         problems = visit.problems()
@@ -405,7 +426,7 @@ def test_every_page_loads_cleanly_with_images_alt_text_and_rendered_maths(visit)
         if problems:
             report[docname] = problems
     assert report == {}, "\n".join(f"{page}:\n  " + "\n  ".join(p) for page, p in report.items())
-    assert maths_pages >= 4  # core concepts and the first three lessons at least
+    assert maths_pages >= 8  # core concepts and the first three lessons at least, in both editions
 
 
 def _selected(page) -> list[str]:
@@ -467,6 +488,61 @@ def test_search_finds_cross_entropy(visit):
     assert visit.problems() == []
 
 
+@pytest.mark.slow
+def test_chinese_search_finds_cross_entropy(visit):
+    """交叉熵 is one word for the Chinese index only because the glossary's terms
+    are added to jieba's dictionary (book/_ext/course_book.py)."""
+    visit.page.goto(f"{visit.base}/{ZH}/search.html?q=交叉熵", wait_until="load")
+    visit.page.wait_for_selector("#search-results ul.search li a", timeout=30_000)
+    hits = visit.page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.getAttribute('href'))")
+    assert any("notebooks/02_cross_entropy" in h for h in hits), hits
+    assert visit.problems() == []
+
+
+def _switch_target(url: str) -> str | None:
+    with _local.open(url, timeout=30) as response:
+        text = response.read().decode("utf-8")
+    match = re.search(r'<div class="course-language-switch"><a [^>]*href="([^"]+)"', text)
+    return urllib.parse.urljoin(url, match.group(1)) if match else None
+
+
+@pytest.mark.slow
+def test_every_page_switches_to_its_twin_and_back(site):
+    problems = []
+    for english in PAGES:
+        url = f"{site}/{english}.html"
+        twin = _switch_target(url)
+        if twin != f"{site}/{ZH}/{english}.html":
+            problems.append(f"{english}: the switch leads to {twin}")
+            continue
+        back = _switch_target(twin)
+        if back != url:
+            problems.append(f"{ZH}/{english}: the switch leads back to {back}, not {url}")
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_the_switch_in_the_browser_and_chinese_tabs_in_step(visit):
+    visit.open(f"{ZH}/notebooks/01_activation_functions")
+    assert visit.page.evaluate("document.documentElement.lang").startswith("zh")
+    label = visit.page.locator('label.sd-tab-label[data-sync-id="pytorch"]').nth(1)
+    label.scroll_into_view_if_needed()
+    label.click()
+    assert set(_selected(visit.page)) == {"pytorch"}, "the Chinese page's tab sets did not follow"
+    visit.open(f"{ZH}/notebooks/02_cross_entropy")
+    assert set(_selected(visit.page)) == {"pytorch"}, "the choice did not carry over to the next Chinese lesson"
+    visit.page.locator(".course-language-switch a").click()
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.url.endswith("/notebooks/02_cross_entropy.html") and f"/{ZH}/" not in visit.page.url
+    assert set(_selected(visit.page)) == {"pytorch"}, "the choice did not carry over to the English edition"
+    assert visit.page.evaluate("document.documentElement.lang").startswith("en")
+    visit.page.locator(".course-language-switch a").click()
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.url.endswith(f"/{ZH}/notebooks/02_cross_entropy.html"), visit.page.url
+    visit.page.locator('label.sd-tab-label[data-sync-id="tensorflow"]').first.click()
+    assert visit.problems() == []
+
+
 class _Links(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -497,7 +573,8 @@ def _parse(url: str) -> _Links:
 
 @pytest.mark.slow
 def test_no_internal_link_is_broken(site):
-    pages = {f"{site}/{name}.html" for name in PAGES} | {f"{site}/index.html", f"{site}/search.html", f"{site}/genindex.html"}
+    pages = {f"{site}/{name}.html" for name in PAGES + ZH_PAGES} | {
+        f"{site}/{edition}{name}.html" for edition in ("", f"{ZH}/") for name in ("index", "search", "genindex")}
     parsed = {url: _parse(url) for url in sorted(pages)}
     broken: list[str] = []
     checked: dict[str, bool] = {}

@@ -1,4 +1,5 @@
-"""The book's launch links open the .ipynb of the same lesson (Colab from the theme, Kaggle from GitHub)."""
+"""The book's launch links open the .ipynb of the same lesson (Colab from the theme, Kaggle from GitHub),
+in each edition: a Chinese page opens the Chinese notebook (notebooks/zh_CN/)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,14 @@ def kaggle_link(lesson: str) -> str:
     return f"https://www.kaggle.com/kernels/welcome?src={github_blob(lesson)}"
 
 
-def expected_colab(lesson: str) -> str:
+EDITIONS = {"": "notebooks", "zh_CN": "notebooks/zh_CN"}  # site folder: the lessons' folder in the repository
+
+
+def expected_colab(lesson: str, folder: str = "notebooks") -> str:
     cfg = config()
     org_repo = urlparse(cfg["repository"]["url"]).path.strip("/")
     base = cfg["launch_buttons"]["colab_url"].rstrip("/")
-    return f"{base}/github/{org_repo}/blob/{cfg['repository']['branch']}/notebooks/{lesson}.ipynb"
+    return f"{base}/github/{org_repo}/blob/{cfg['repository']['branch']}/{folder}/{lesson}.ipynb"
 
 
 @pytest.mark.parametrize("lesson", lessons())
@@ -47,14 +51,17 @@ def test_links_name_a_committed_lesson_notebook(lesson):
     assert expected_colab(lesson).endswith(f"/notebooks/{lesson}.ipynb")
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
 @pytest.mark.parametrize("lesson", lessons())
-def test_built_page_colab_button_opens_the_same_lesson(lesson):
-    page = HTML / "notebooks" / f"{lesson}.html"
+def test_built_page_colab_button_opens_the_same_lesson(lesson, edition):
+    page = HTML / edition / "notebooks" / f"{lesson}.html"
     if not page.is_file():
         pytest.skip("no built book here (make test builds it before running the tests)")
+    folder = EDITIONS[edition]
+    assert (ROOT / folder / f"{lesson}.ipynb").is_file()
     hrefs = re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', page.read_text())
     assert hrefs, f"{page.name}: no Colab launch button"
-    assert set(hrefs) == {expected_colab(lesson)}, hrefs
+    assert set(hrefs) == {expected_colab(lesson, folder)}, hrefs
 
 
 def test_readme_gives_the_kaggle_link_pattern():

@@ -9,7 +9,9 @@ Usage (from the repository root, inside the course's virtual environment):
         lesson. The .ipynb is replaced atomically only when the run succeeds.
 
     python tools/notebooks.py check
-        Fail (exit 1) when a .py and its .ipynb differ in anything but
+        For the lessons in notebooks/ and their Chinese twins in
+        notebooks/zh_CN/ (see tools/translations.py), fail (exit 1) when a
+        .py and its .ipynb differ in anything but
         outputs, when one of a pair is missing, when a notebook holds
         cells that were never executed, or when a lesson's code is not laid
         out as `ruff format` (notebooks/ruff.toml) lays it out, or has a code
@@ -284,10 +286,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_nbval(extra)
 
     if args.command == "check":
-        problems = check()
+        folders = [NOTEBOOKS] + ([NOTEBOOKS / "zh_CN"] if (NOTEBOOKS / "zh_CN").is_dir() else [])
+        problems = [p for folder in folders for p in check(folder)]
         for problem in problems:
             print(f"- {problem}", file=sys.stderr)
-        print(f"notebook pairs: {len(lessons())} checked, {len(problems)} problem(s)")
+        count = sum(len(lessons(folder)) for folder in folders)
+        print(f"notebook pairs: {count} checked ({len(folders)} languages), {len(problems)} problem(s)")
         return 1 if problems else 0
 
     paths = [p.resolve() for p in args.paths] or lessons()

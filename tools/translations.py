@@ -10,13 +10,24 @@ English ``.ipynb``, which nbval checks.
 
 Usage (from the repository root, inside the course's virtual environment):
 
+The book's pages work the same way, a page at a time: ``book/zh_CN/NAME.md``
+renders ``book/NAME.md`` and records the English page's digest in its front
+matter (``translates: ...``); the two tables of contents list the same pages
+in the same order.
+
     python tools/translations.py check [NN ...]
         Exit 1, naming the lesson, the cell and what changed, when a lesson
         has no Chinese twin (or a twin has no English lesson), when a code
         cell's code, tags or position differ, when an English markdown cell
         changed, was added or was removed since it was translated, when a
         Chinese markdown cell has no digest or was left in English, or when
-        a Chinese .ipynb is not what ``build`` writes.
+        a Chinese .ipynb is not what ``build`` writes; and, with no NN, when
+        a book page has no Chinese twin, changed since it was translated,
+        has a different number of headings or different cross-references
+        and citations, or when the two tables of contents differ. Bold or
+        italic text that Markdown would leave unclosed (``**所需时间：**阅读``:
+        CommonMark does not close emphasis after full-width punctuation
+        followed by a letter) is reported too.
 
     python tools/translations.py stamp NN [--cell M ...]
         Record the digests of the English cells in the Chinese lesson NN:
@@ -24,6 +35,10 @@ Usage (from the repository root, inside the course's virtual environment):
         translation); with --cell M, in Chinese cell M (0-based) once its
         translation has been updated. Refuses when the two lessons' cells do
         not line up.
+
+    python tools/translations.py stamp-page NAME
+        Record the digest of book/NAME.md in book/zh_CN/NAME.md, once its
+        translation is up to date.
 
     python tools/translations.py build [NN ...]
         Write each Chinese .ipynb (all of them with no argument) from its
@@ -61,12 +76,33 @@ sys.path.insert(0, str(ROOT))
 from course_utils.lesson_format import cell_source, cell_tags, jupytext_sources, stable_cell_id  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
+BOOK = ROOT / "book"
 LANGUAGE = "zh_CN"
 TRANSLATED = NOTEBOOKS / LANGUAGE
 KEY = "translates"  # the markdown cell metadata that holds the English cell's digest
 TEXT_FORMAT = "py:percent"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 WORDS = re.compile(r"[A-Za-z]{3,}")
+ROLES = re.compile(r"\{(?:doc|ref|cite(?::[a-z]+)?|numref|eq)\}`[^`]*`")
+FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.S)
+HEADING = re.compile(r"^#{1,6} ", re.M)
+FENCE = re.compile(r"^(`{3,}|:{3,}).*?^\1", re.M | re.S)
+
+
+def unclosed_emphasis(text: str) -> list[str]:
+    """Lines of ``text`` whose ``**`` or ``*`` Markdown leaves as literal asterisks."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    found = []
+    for line in FENCE.sub("", text).splitlines():
+        if "*" not in line or not CJK.search(line):
+            continue
+        parsed = re.sub(r"\$[^$]*\$", "M", line)  # maths may hold stars; code spans are parsed as code
+        inline = "".join(t.content for tok in md.parseInline(parsed) for t in (tok.children or []) if t.type == "text")
+        if "**" in inline or re.search(r"(?<![\w*\\])\*(?=\S)", inline):
+            found.append(line.strip()[:60])
+    return found
 
 
 def digest(source: str) -> str:
@@ -171,7 +207,92 @@ def compare(pair: Pair) -> list[str]:
             text = cell_source(cell)
             if len(WORDS.findall(text)) >= 3 and not CJK.search(text):
                 problems.append(f"{lesson}: Chinese cell {j} ('{_first_line(cell)}') is still in English")
+            for line in unclosed_emphasis(text):
+                problems.append(f"{lesson}: Chinese cell {j}: emphasis left unclosed in '{line}' "
+                                "(put a space after the closing ** when full-width punctuation ends it)")
     return problems
+
+
+def page_digest(path: Path) -> str:
+    return digest(path.read_text(encoding="utf-8"))
+
+
+def recorded_digest(text: str) -> str | None:
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return None
+    found = re.search(r"^translates:\s*(\S+)\s*$", match.group("body"), re.M)
+    return found.group(1) if found else None
+
+
+def _toc_files(path: Path) -> list[str]:
+    return re.findall(r"^\s*(?:-\s*)?(?:file|root):\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+
+
+def check_pages(book: Path | None = None) -> list[str]:
+    """What keeps the Chinese book's pages from being faithful twins of the English ones."""
+    book = BOOK if book is None else book
+    problems = []
+    zh_book = book / LANGUAGE
+    en_toc, zh_toc = _toc_files(book / "_toc.yml"), _toc_files(zh_book / "_toc.yml")
+    if en_toc != zh_toc:
+        diff = list(difflib.unified_diff(en_toc, zh_toc, "book/_toc.yml", f"book/{LANGUAGE}/_toc.yml", lineterm="", n=0))
+        problems.append("the two tables of contents list different pages:\n      " + "\n      ".join(diff[2:10]))
+    english = {p.stem: p for p in sorted(book.glob("*.md"))}
+    chinese = {p.stem: p for p in sorted(zh_book.glob("*.md"))}
+    for name in sorted(set(chinese) - set(english)):
+        problems.append(f"book/{LANGUAGE}/{name}.md translates no English page (book/{name}.md is missing)")
+    for name, en_path in english.items():
+        zh_path = chinese.get(name)
+        where = f"book/{LANGUAGE}/{name}.md"
+        if zh_path is None:
+            problems.append(f"book/{name}.md has no Chinese twin {where}")
+            continue
+        en_text, zh_text = en_path.read_text(encoding="utf-8"), zh_path.read_text(encoding="utf-8")
+        recorded = recorded_digest(zh_text)
+        if recorded is None:
+            problems.append(f"{where} records no English digest; when it is translated, run: "
+                            f"python tools/translations.py stamp-page {name}")
+        elif recorded != digest(en_text):
+            problems.append(f"book/{name}.md changed since {where} was translated (digest {recorded}, now "
+                            f"{digest(en_text)}; `git log -p book/{name}.md` shows the change); update it, then "
+                            f"run: python tools/translations.py stamp-page {name}")
+        body = FRONT_MATTER.sub("", zh_text)
+        en_body = FENCE.sub("", en_text)
+        zh_plain = FENCE.sub("", body)
+        if len(HEADING.findall(en_body)) != len(HEADING.findall(zh_plain)):
+            problems.append(f"{where} has {len(HEADING.findall(zh_plain))} headings, book/{name}.md "
+                            f"{len(HEADING.findall(en_body))}")
+        en_roles, zh_roles = sorted(ROLES.findall(en_text)), sorted(ROLES.findall(body))
+        if en_roles != zh_roles:
+            missing = sorted(set(en_roles) - set(zh_roles))
+            extra = sorted(set(zh_roles) - set(en_roles))
+            problems.append(f"{where}: cross-references and citations differ from book/{name}.md "
+                            f"(only in English: {missing[:4] or 'none'}; only in Chinese: {extra[:4] or 'none'})")
+        if not CJK.search(body):
+            problems.append(f"{where} is still in English")
+        for line in unclosed_emphasis(body):
+            problems.append(f"{where}: emphasis left unclosed in '{line}'")
+    return problems
+
+
+def stamp_page(name: str, book: Path | None = None) -> None:
+    book = BOOK if book is None else book
+    en_path, zh_path = book / f"{name}.md", book / LANGUAGE / f"{name}.md"
+    for path in (en_path, zh_path):
+        if not path.is_file():
+            raise SystemExit(f"{path} does not exist")
+    text = zh_path.read_text(encoding="utf-8")
+    line = f"translates: {page_digest(en_path)}"
+    match = FRONT_MATTER.match(text)
+    if match:
+        body = match.group("body")
+        body = re.sub(r"^translates:.*$", line, body, flags=re.M) if re.search(r"^translates:", body, re.M) \
+            else body + "\n" + line
+        text = f"---\n{body}\n---\n" + text[match.end():]
+    else:
+        text = f"---\n{line}\n---\n" + text
+    _write_text(zh_path, text)
 
 
 def _cell_problem(lesson: str, i: int, en_cell, j: int, zh_cell) -> str:
@@ -253,8 +374,11 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def check(selected: list[str] | None = None) -> list[str]:
-    """Every problem with the Chinese lessons (empty when the two languages are in step)."""
+    """Every problem with the Chinese lessons, and with no selection the pages
+    too (empty when the two languages are in step)."""
     found, problems = pairs(selected)
+    if not selected:
+        problems.extend(check_pages())
     for pair in found:
         cell_problems = compare(pair)
         problems.extend(cell_problems)
@@ -279,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("stamp", help="record the English digests in a Chinese lesson")
     p.add_argument("lesson")
     p.add_argument("--cell", type=int, action="append", help="a Chinese cell whose translation was updated")
+    p = sub.add_parser("stamp-page", help="record the English page's digest in its Chinese twin")
+    p.add_argument("page")
     p = sub.add_parser("build", help="write the Chinese .ipynb files")
     p.add_argument("lessons", nargs="*")
     p = sub.add_parser("init", help="copy a new English lesson to zh_CN/ for translation")
@@ -290,12 +416,17 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"- {problem}", file=sys.stderr)
         count = len(pairs(args.lessons)[0])
-        print(f"Chinese lessons: {count} checked, {len(problems)} problem(s)")
+        pages = "" if args.lessons else f" and {len(list(BOOK.glob('*.md')))} pages"
+        print(f"Chinese lessons: {count}{pages} checked, {len(problems)} problem(s)")
         return 1 if problems else 0
     if args.command == "build":
         for pair in pairs(args.lessons)[0]:
             _write_text(pair.chinese.with_suffix(".ipynb"), _dumps(built(pair)))
             print(f"wrote notebooks/{LANGUAGE}/{pair.name}.ipynb")
+        return 0
+    if args.command == "stamp-page":
+        stamp_page(Path(args.page).stem)
+        print(f"book/{LANGUAGE}/{Path(args.page).stem}.md: stamped")
         return 0
     (pair,) = pairs([args.lesson])[0]
     if args.command == "init":
