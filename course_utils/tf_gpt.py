@@ -222,7 +222,6 @@ def evaluate_loss(
     """
     model = _check_model(model)
     n_batches = check_integer("n_batches", n_batches, low=1)
-    beta2 = check_real("beta2", beta2, low=0, high=1, high_open=True)
     rng = np.random.default_rng(check_integer("seed", seed, low=0))
     step = _eval_step(model)
     total = 0.0
@@ -259,6 +258,7 @@ def train(
     """
     model = _check_model(model)
     steps = check_integer("steps", steps, low=1)
+    beta2 = check_real("beta2", beta2, low=0, high=1, high_open=True)
     eval_every = check_integer("eval_every", eval_every, low=1)
     rng = np.random.default_rng(check_integer("seed", seed, low=0))
     optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay,

@@ -379,6 +379,19 @@ def test_activation_lesson_runs_and_its_widget_responds(lab, page):
     record("01_activation_functions", run_all_seconds=round(run_seconds, 1), kernel_peak_mib=round(kernel_peak_mib(lab)))
 
 
+def test_a_chinese_lesson_opens_runs_and_speaks_chinese(lab, page):
+    """The Chinese twin opens from zh_CN/ as a notebook with Chinese prose, runs
+    without errors (its code is the English lesson's), and the self-checks, which
+    follow the lesson's folder, answer in Chinese."""
+    cells = open_and_run_all(page, lab, "zh_CN/02_cross_entropy", timeout_s=240)
+    assert errors_in(cells) == []
+    assert page.locator(".jp-MarkdownOutput h1", has_text="第 2 课").count() >= 1, "no Chinese title"
+    text = "\n".join("".join(o.get("text", "")) for c in cells for o in c["outputs"])
+    assert "尚未作答" in text, "the self-check did not answer in Chinese"
+    assert "not answered yet" not in text
+    assert page.console_errors == [], page.console_errors
+
+
 def test_pytorch_mnist_lesson_runs_to_its_accuracy_line(lab, page):
     if not (ROOT / "notebooks" / "05_mnist_pytorch.py").exists():
         pytest.fail("notebooks/05_mnist_pytorch.py is missing")

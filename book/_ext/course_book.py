@@ -422,8 +422,8 @@ def _launch_paths(app, pagename, templatename, context, doctree) -> None:
     new = f"/{folder}/{pagename[len(GENERATED) + 1:]}.ipynb"
 
     def fix(value):
-        if isinstance(value, str):
-            return value.replace(old, new)
+        if isinstance(value, str):  # the launch services' addresses; not the page's own download link
+            return value.replace(old, new) if value.startswith(("http://", "https://")) else value
         if isinstance(value, list):
             return [fix(v) for v in value]
         if isinstance(value, dict):
