@@ -8,10 +8,10 @@ itself: it is found, in this order, from
 1. :func:`set_language`, when it was called with a language;
 2. the environment variable ``COURSE_LANGUAGE`` (``zh_CN`` or ``en``);
 3. ``JPY_SESSION_NAME``, the notebook's path that jupyter-server gives the
-   kernels it starts: a path with a ``zh_CN`` folder means Chinese, any other
-   notebook path English;
+   kernels it starts: a notebook in a folder called ``zh_CN`` means Chinese,
+   any other notebook English;
 4. the working folder: a kernel starts in its notebook's folder (JupyterLab,
-   nbclient, nbval), so a folder called ``zh_CN`` on the way means Chinese;
+   nbclient, nbval), so a working folder called ``zh_CN`` means Chinese;
 5. English.
 
 Common spellings are accepted (``zh``, ``zh-CN``, ``zh_Hans`` mean
@@ -119,8 +119,10 @@ def set_language(lang: str | None) -> None:
     _override = None if lang is None else normalize_language("lang", lang)
 
 
-def _from_path(path: str) -> bool:
-    return _FOLDER in PurePath(path).parts
+def _in_folder(path: str) -> bool:
+    """Whether the notebook at ``path`` lies directly in a folder called ``zh_CN``
+    (a clone of the course inside some other ``zh_CN`` folder stays English)."""
+    return PurePath(path).parent.name == _FOLDER
 
 
 def get_language() -> str:
@@ -132,7 +134,7 @@ def get_language() -> str:
         return normalize_language(f"${ENV_VARIABLE}", setting)
     session = os.environ.get(SESSION_VARIABLE, "").strip()
     if session:
-        if _from_path(session):
+        if _in_folder(session):
             return "zh_CN"
         if session.endswith(".ipynb"):
             return "en"  # a notebook outside zh_CN/; otherwise ask the folder
@@ -140,7 +142,7 @@ def get_language() -> str:
         folder = os.getcwd()
     except OSError:  # the working folder was deleted
         return "en"
-    return "zh_CN" if _from_path(folder) else "en"
+    return "zh_CN" if PurePath(folder).name == _FOLDER else "en"
 
 
 @lru_cache(maxsize=None)

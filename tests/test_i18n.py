@@ -132,6 +132,16 @@ def test_the_language_follows_setting_then_environment_then_notebook_path_then_f
     assert i18n.get_language() == "en"
 
 
+def test_a_clone_inside_some_zh_CN_folder_stays_english(language, tmp_path):
+    """Only the lesson's own folder counts, not a folder further up."""
+    english = tmp_path / "zh_CN" / "course" / "notebooks"
+    english.mkdir(parents=True)
+    language.chdir(english)
+    assert i18n.get_language() == "en"
+    language.setenv("JPY_SESSION_NAME", "zh_CN/course/notebooks/01_activation_functions.ipynb")
+    assert i18n.get_language() == "en"
+
+
 @pytest.mark.parametrize(
     "spelling, lang",
     [("zh", "zh_CN"), ("zh-CN", "zh_CN"), ("zh_cn", "zh_CN"), ("zh-Hans", "zh_CN"),
