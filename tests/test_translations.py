@@ -15,11 +15,10 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import translations  # noqa: E402
+import translations
 
 LESSON = "02_cross_entropy"
 

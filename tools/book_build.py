@@ -66,7 +66,7 @@ def build_edition(name: str) -> tuple[int, list[str], float]:
     print(f"$ {' '.join(command)}", flush=True)
     started = time.perf_counter()
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    process = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
     seconds = time.perf_counter() - started
     sys.stdout.write(process.stdout)
     plain = re.sub(r"\x1b\[[0-9;]*m", "", process.stdout)

@@ -58,7 +58,6 @@ import copy
 import difflib
 import hashlib
 import io
-import json
 import os
 import re
 import sys
@@ -73,7 +72,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course_utils.lesson_format import cell_source, cell_tags, jupytext_sources, stable_cell_id  # noqa: E402
+from course_utils.lesson_format import (
+    cell_source,
+    cell_tags,
+    jupytext_sources,
+    stable_cell_id,
+)
 
 NOTEBOOKS = ROOT / "notebooks"
 BOOK = ROOT / "book"
@@ -84,9 +88,9 @@ TEXT_FORMAT = "py:percent"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 WORDS = re.compile(r"[A-Za-z]{3,}")
 ROLES = re.compile(r"\{(?:doc|ref|cite(?::[a-z]+)?|numref|eq)\}`[^`]*`")
-FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.S)
-HEADING = re.compile(r"^#{1,6} ", re.M)
-FENCE = re.compile(r"^(`{3,}|:{3,}).*?^\1", re.M | re.S)
+FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?)\n---\n", re.DOTALL)
+HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
+FENCE = re.compile(r"^(`{3,}|:{3,}).*?^\1", re.MULTILINE | re.DOTALL)
 
 
 def unclosed_emphasis(text: str) -> list[str]:
@@ -179,8 +183,8 @@ def compare(pair: Pair) -> list[str]:
     """What keeps ``pair.chinese`` from being a faithful twin of ``pair.english``."""
     lesson = pair.name
     if not pair.chinese.is_file():
-        return [f"{lesson}: no Chinese twin notebooks/{LANGUAGE}/{lesson}.py "
-                f"(start one: python tools/translations.py init {lesson.split('_')[0]})"]
+        return [(f"{lesson}: no Chinese twin notebooks/{LANGUAGE}/{lesson}.py "
+                 f"(start one: python tools/translations.py init {lesson.split('_')[0]})")]
     en = jupytext.read(pair.english)
     zh = jupytext.read(pair.chinese)
     problems = []
@@ -221,12 +225,12 @@ def recorded_digest(text: str) -> str | None:
     match = FRONT_MATTER.match(text)
     if not match:
         return None
-    found = re.search(r"^translates:\s*(\S+)\s*$", match.group("body"), re.M)
+    found = re.search(r"^translates:\s*(\S+)\s*$", match.group("body"), re.MULTILINE)
     return found.group(1) if found else None
 
 
 def _toc_files(path: Path) -> list[str]:
-    return re.findall(r"^\s*(?:-\s*)?(?:file|root):\s*(\S+)", path.read_text(encoding="utf-8"), re.M)
+    return re.findall(r"^\s*(?:-\s*)?(?:file|root):\s*(\S+)", path.read_text(encoding="utf-8"), re.MULTILINE)
 
 
 def check_pages(book: Path | None = None) -> list[str]:
@@ -287,7 +291,7 @@ def stamp_page(name: str, book: Path | None = None) -> None:
     match = FRONT_MATTER.match(text)
     if match:
         body = match.group("body")
-        body = re.sub(r"^translates:.*$", line, body, flags=re.M) if re.search(r"^translates:", body, re.M) \
+        body = re.sub(r"^translates:.*$", line, body, flags=re.MULTILINE) if re.search(r"^translates:", body, re.MULTILINE) \
             else body + "\n" + line
         text = f"---\n{body}\n---\n" + text[match.end():]
     else:
@@ -320,7 +324,7 @@ def stamp(pair: Pair, cells: list[int] | None) -> int:
     """Record English digests in the Chinese lesson; return how many cells were stamped."""
     en = jupytext.read(pair.english)
     zh = jupytext.read(pair.chinese)
-    kinds = lambda nb: [c.cell_type for c in nb.cells]  # noqa: E731
+    kinds = lambda nb: [c.cell_type for c in nb.cells]
     if kinds(en) != kinds(zh):
         raise SystemExit(f"{pair.name}: the English and Chinese lessons have different cells "
                          f"({len(en.cells)} and {len(zh.cells)}); make them line up first "

@@ -266,7 +266,7 @@ def transform(
 
 # --------------------------------------------------------------------------- solutions
 
-SOLUTION_OPEN = re.compile(r"^\s*<details>\s*<summary>(?P<title>[^<]*)</summary>\s*$", re.S)
+SOLUTION_OPEN = re.compile(r"^\s*<details>\s*<summary>(?P<title>[^<]*)</summary>\s*$", re.DOTALL)
 SOLUTION_CLOSE = re.compile(r"^\s*</details>\s*$")
 
 
