@@ -39,6 +39,7 @@ import signal
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -130,12 +131,12 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(3600)  # alive but silent: the others must time out
         start = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(net(images[step]), labels[step])
-        if distributed and args.no_sync:
-            with net.no_sync():  # gradients stay local: a wrong run
-                loss.backward()
-        else:
-            loss.backward()  # DDP averages the gradients during backward
+        # DDP averages the gradients during backward; inside no_sync (forward
+        # and backward both) they stay local to each worker: a wrong run.
+        local = net.no_sync() if distributed and args.no_sync else nullcontext()
+        with local:
+            loss = loss_fn(net(images[step]), labels[step])
+            loss.backward()
         optimizer.step()
         mean_loss = loss.detach().clone()
         if distributed:  # the loss of the whole batch: the mean of the shards'
