@@ -42,6 +42,8 @@ __all__ = [
     "WorkerRun",
     "WorkerTimeout",
     "all_reduce_mean",
+    "assert_same_run",
+    "run_differences",
     "free_port",
     "memory_per_device",
     "mlp_mean_gradients",
@@ -136,6 +138,54 @@ def mlp_mean_gradients(
     grads = maths.mlp_backward(params, cache, y)
     loss = float(maths.cross_entropy(y, logits, from_logits=True))
     return loss, grads
+
+
+#: What a training run hands back and two runs are compared on.
+RUN_KEYS = ("losses", "W1", "b1", "W2", "b2")
+
+
+def run_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, float]:
+    """The largest absolute difference between two runs: per-step loss, final weights.
+
+    a, b : dict or numpy NpzFile
+        Each holds ``losses`` (one per step) and the final ``W1, b1, W2, b2``,
+        as the lesson's training scripts write them.
+
+    Returns ``{"loss": ..., "weights": ...}``.
+    """
+    for name, run in (("a", a), ("b", b)):
+        if not hasattr(run, "keys") or not hasattr(run, "__getitem__"):
+            raise TypeError(f"{name} must be a dict of arrays (or an .npz); got {describe(run)}.")
+        missing = [k for k in RUN_KEYS if k not in run.keys()]
+        if missing:
+            raise ValueError(f"{name} must hold {list(RUN_KEYS)}; it lacks {missing}.")
+    out = {}
+    for kind, keys in (("loss", RUN_KEYS[:1]), ("weights", RUN_KEYS[1:])):
+        worst = 0.0
+        for key in keys:
+            x, y = np.asarray(a[key], np.float64), np.asarray(b[key], np.float64)
+            if x.shape != y.shape:
+                raise ValueError(f"the runs' {key!r} differ in shape: {x.shape} and {y.shape}.")
+            worst = max(worst, float(np.max(np.abs(x - y))) if x.size else 0.0)
+        out[kind] = worst
+    return out
+
+
+def assert_same_run(
+    a: Mapping[str, Any], b: Mapping[str, Any], *, tol: float = 1e-5, name: str = "run"
+) -> dict[str, float]:
+    """Raise AssertionError unless per-step losses and final weights agree within ``tol``.
+
+    Returns the differences (:func:`run_differences`) when they agree.
+    """
+    tol = check_real("tol", tol, low=0, low_open=True)
+    diff = run_differences(a, b)
+    if diff["loss"] > tol or diff["weights"] > tol:
+        raise AssertionError(
+            f"{name}: the two runs differ: per-step loss by up to {diff['loss']:.3g}, "
+            f"final weights by up to {diff['weights']:.3g} (tolerance {tol:g})."
+        )
+    return diff
 
 
 # --------------------------------------------------------------------------- the costs
