@@ -59,6 +59,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="skip the gradient all-reduce (a broken run)")
     parser.add_argument("--time-comm", action="store_true",
                         help="also time an all-reduce of the gradient's size")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads in each process")
     parser.add_argument("--die-at-step", type=int, default=None)
     parser.add_argument("--die-rank", type=int, default=1)
     parser.add_argument("--hang-at-step", type=int, default=None)
@@ -66,6 +68,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.steps < 1 or args.batch_size < 1:
         parser.error(f"--steps and --batch-size must be >= 1; got {args.steps}, "
                      f"{args.batch_size}")
+    if args.threads < 1:
+        parser.error(f"--threads must be >= 1; got {args.threads}")
     if args.timeout <= 0:
         parser.error(f"--timeout must be > 0 seconds; got {args.timeout}")
     return args
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from course_utils import data, scaling, torch_models
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     distributed = "RANK" in os.environ  # set by torchrun
     if distributed:
         dist.init_process_group(
