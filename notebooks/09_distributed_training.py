@@ -93,7 +93,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # no C++ log lines from TensorFlow
@@ -102,7 +101,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import course_utils
-from course_utils import distributed, maths, scaling
+from course_utils import distributed, scaling
 from course_utils.plotting import OKABE_ITO
 
 WORK = Path(tempfile.mkdtemp(prefix="lesson9-"))  # the runs' output files
@@ -120,8 +119,12 @@ import torch
 from torch.utils.data import DistributedSampler
 
 torch.set_num_threads(1)
-print("PyTorch", torch.__version__.split("+")[0], "| gloo available:",
-      torch.distributed.is_gloo_available())
+print(
+    "PyTorch",
+    torch.__version__.split("+")[0],
+    "| gloo available:",
+    torch.distributed.is_gloo_available(),
+)
 
 # %%
 print("seeded:", course_utils.seed_everything(0))
@@ -174,8 +177,10 @@ print("steps x batch:", order.shape, "| first examples:", order[0, :4])
 # computes. On the first MNIST batch, in `float64`:
 
 # %%
-params = {k: v.astype(np.float64)
-          for k, v in scaling.initial_parameters(128, seed=0).items()}
+params = {
+    k: v.astype(np.float64)
+    for k, v in scaling.initial_parameters(128, seed=0).items()
+}
 x0 = scaling.flatten_images(x_train[order[0]]).astype(np.float64)
 y0 = y_train[order[0]].astype(np.int64)
 full_loss, full_grads = distributed.mlp_mean_gradients(params, x0, y0)
@@ -183,16 +188,19 @@ full_loss, full_grads = distributed.mlp_mean_gradients(params, x0, y0)
 TOL_NUMPY = 1e-12
 for workers in (2, 4):
     shards = distributed.shard_batch(x0, y0, workers)
-    local = [distributed.mlp_mean_gradients(params, xs, ys)[1]
-             for xs, ys in shards]
+    local = [
+        distributed.mlp_mean_gradients(params, xs, ys)[1] for xs, ys in shards
+    ]
     averaged = distributed.all_reduce_mean(local)
     worst = max(np.max(np.abs(averaged[k] - full_grads[k])) for k in params)
     assert worst < TOL_NUMPY, worst
     summed = {k: sum(g[k] for g in local) for k in params}
     off = np.max(np.abs(summed["W1"] - full_grads["W1"]))
-    print(f"K={workers}: shard sizes {[len(s[1]) for s in shards]}, "
-          f"mean of the shards' gradients = full gradient "
-          f"(max |diff| < {TOL_NUMPY:g}); their sum is off by {off:.2g}")
+    print(
+        f"K={workers}: shard sizes {[len(s[1]) for s in shards]}, "
+        f"mean of the shards' gradients = full gradient "
+        f"(max |diff| < {TOL_NUMPY:g}); their sum is off by {off:.2g}"
+    )
 
 # %% [markdown]
 # ## Why a script, and not processes from this notebook
@@ -217,15 +225,20 @@ for workers in (2, 4):
 # PyTorch's backend for CPUs (NCCL is the one for NVIDIA GPUs). The helper
 # below launches it on a free port and loads what rank 0 wrote.
 
+
 # %%
 def ddp_run(name, *flags, nproc=2, timeout=120):
     """Train with torchrun and nproc workers; return what rank 0 wrote."""
     out = WORK / f"{name}.npz"
     command = distributed.torchrun_command(
-        "course_utils.ddp_mnist", ["--out", str(out), *flags],
-        nproc=nproc, master_port=distributed.free_port())
+        "course_utils.ddp_mnist",
+        ["--out", str(out), *flags],
+        nproc=nproc,
+        master_port=distributed.free_port(),
+    )
     distributed.run_workers([command], timeout=timeout).check()
     return dict(np.load(out))
+
 
 # %% [markdown]
 # ## One device, the whole batch
@@ -237,19 +250,24 @@ def ddp_run(name, *flags, nproc=2, timeout=120):
 
 # %% tags=["tensorflow", "nbval-ignore-output"]
 tf_one = tf_distributed.train(
-    tf.distribute.get_strategy(), x_train, y_train, order)
-print(f"TensorFlow, one device: last loss {tf_one['losses'][-1]:.4f}, "
-      f"{np.mean(tf_one['step_seconds'][1:]) * 1e3:.1f} ms per step")
+    tf.distribute.get_strategy(), x_train, y_train, order
+)
+print(
+    f"TensorFlow, one device: last loss {tf_one['losses'][-1]:.4f}, "
+    f"{np.mean(tf_one['step_seconds'][1:]) * 1e3:.1f} ms per step"
+)
 
 # %% tags=["pytorch", "nbval-ignore-output"]
 from course_utils import ddp_mnist
 
 # The same script, called in this process: without torchrun there is no
-# RANK in the environment, so it trains plainly, without DDP, on both cores.
-ddp_mnist.main(["--out", str(WORK / "single.npz"), "--threads", "2"])
+# RANK in the environment, so it trains plainly, without DDP, on one thread.
+ddp_mnist.main(["--out", str(WORK / "single.npz")])
 torch_one = dict(np.load(WORK / "single.npz"))
-print(f"PyTorch, one process: last loss {torch_one['losses'][-1]:.4f}, "
-      f"{np.mean(torch_one['step_seconds'][1:]) * 1e3:.1f} ms per step")
+print(
+    f"PyTorch, one process: last loss {torch_one['losses'][-1]:.4f}, "
+    f"{np.mean(torch_one['step_seconds'][1:]) * 1e3:.1f} ms per step"
+)
 
 # %% [markdown]
 # ## Two workers, half a batch each
@@ -267,15 +285,19 @@ print(f"PyTorch, one process: last loss {torch_one['losses'][-1]:.4f}, "
 # %% tags=["tensorflow", "nbval-ignore-output"]
 mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 tf_two = tf_distributed.train(mirrored, x_train, y_train, order)
-print(f"MirroredStrategy, {mirrored.num_replicas_in_sync} replicas: last loss "
-      f"{tf_two['losses'][-1]:.4f}, "
-      f"{np.mean(tf_two['step_seconds'][1:]) * 1e3:.1f} ms per step")
+print(
+    f"MirroredStrategy, {mirrored.num_replicas_in_sync} replicas: last loss "
+    f"{tf_two['losses'][-1]:.4f}, "
+    f"{np.mean(tf_two['step_seconds'][1:]) * 1e3:.1f} ms per step"
+)
 
 # %% tags=["pytorch", "nbval-ignore-output"]
 torch_two = ddp_run("ddp", "--time-comm")
-print(f"DDP, {int(torch_two['world_size'])} processes: last loss "
-      f"{torch_two['losses'][-1]:.4f}, "
-      f"{np.mean(torch_two['step_seconds'][1:]) * 1e3:.1f} ms per step")
+print(
+    f"DDP, {int(torch_two['world_size'])} processes: last loss "
+    f"{torch_two['losses'][-1]:.4f}, "
+    f"{np.mean(torch_two['step_seconds'][1:]) * 1e3:.1f} ms per step"
+)
 
 # %% [markdown]
 # The check: per-step loss and final weights within $10^{-5}$ of the
@@ -284,13 +306,17 @@ print(f"DDP, {int(torch_two['world_size'])} processes: last loss "
 
 # %%
 TOL = 1e-5
-checks = [("PyTorch DDP, 2 x 64 vs 1 x 128", torch_two, torch_one),
-          ("TensorFlow Mirrored, 2 x 64 vs 1 x 128", tf_two, tf_one),
-          ("TensorFlow vs PyTorch, 1 x 128", tf_one, torch_one)]
+checks = [
+    ("PyTorch DDP, 2 x 64 vs 1 x 128", torch_two, torch_one),
+    ("TensorFlow Mirrored, 2 x 64 vs 1 x 128", tf_two, tf_one),
+    ("TensorFlow vs PyTorch, 1 x 128", tf_one, torch_one),
+]
 for name, a, b in checks:
     diff = distributed.assert_same_run(a, b, tol=TOL, name=name)
-    print(f"{name}: {STEPS} losses and the final weights agree "
-          f"(tolerance {TOL:g})")
+    print(
+        f"{name}: {STEPS} losses and the final weights agree "
+        f"(tolerance {TOL:g})"
+    )
 
 # %% [markdown]
 # The check can fail. `--no-sync` runs the same two workers inside
@@ -300,12 +326,15 @@ for name, a, b in checks:
 # %%
 broken = ddp_run("no_sync", "--no-sync")
 try:
-    distributed.assert_same_run(broken, torch_one, tol=TOL, name="no all-reduce")
+    distributed.assert_same_run(broken, torch_one, tol=TOL, name="no sync")
 except AssertionError as error:
     diff = distributed.run_differences(broken, torch_one)
     assert diff["weights"] > 100 * TOL
-    print("AssertionError as expected:", str(error).split(":")[0],
-          f"(loss off by more than {TOL:g})")
+    print(
+        "AssertionError as expected:",
+        str(error).split(":")[0],
+        f"(loss off by more than {TOL:g})",
+    )
 else:
     raise RuntimeError("a run without the all-reduce matched the reference")
 
@@ -338,11 +367,21 @@ else:
 # %% tags=["tensorflow", "nbval-ignore-output"]
 ports = [distributed.free_port() for _ in range(2)]
 cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-envs = [{"TF_CONFIG": json.dumps(
-    {"cluster": cluster, "task": {"type": "worker", "index": i}})}
-    for i in range(2)]
-worker = [sys.executable, "-m", "course_utils.tf_distributed",
-          "--out", str(WORK / "multiworker.npz")]
+envs = [
+    {
+        "TF_CONFIG": json.dumps(
+            {"cluster": cluster, "task": {"type": "worker", "index": i}}
+        )
+    }
+    for i in range(2)
+]
+worker = [
+    sys.executable,
+    "-m",
+    "course_utils.tf_distributed",
+    "--out",
+    str(WORK / "multiworker.npz"),
+]
 print("TF_CONFIG of worker 1:", envs[1]["TF_CONFIG"])
 run = distributed.run_workers([worker, worker], envs=envs, timeout=150).check()
 tf_multi = dict(np.load(WORK / "multiworker.npz"))
@@ -350,20 +389,32 @@ print(f"MultiWorkerMirroredStrategy, 2 processes: {run.seconds:.0f} s in all")
 
 # %% tags=["pytorch", "nbval-ignore-output"]
 port = distributed.free_port()
-nodes = [distributed.torchrun_command(
-    "course_utils.ddp_mnist", ["--out", str(WORK / f"node{rank}.npz")],
-    nproc=1, nnodes=2, node_rank=rank, master_port=port) for rank in range(2)]
+nodes = [
+    distributed.torchrun_command(
+        "course_utils.ddp_mnist",
+        ["--out", str(WORK / f"node{rank}.npz")],
+        nproc=1,
+        nnodes=2,
+        node_rank=rank,
+        master_port=port,
+    )
+    for rank in range(2)
+]
 print(" ".join(nodes[1][1:]))
 run = distributed.run_workers(nodes, timeout=120).check()
 torch_nodes = dict(np.load(WORK / "node0.npz"))
 print(f"two torchrun nodes: {run.seconds:.0f} s in all")
 
 # %%
-for name, a, b in [("MultiWorkerMirrored, 2 workers", tf_multi, tf_one),
-                   ("torchrun, 2 nodes", torch_nodes, torch_one)]:
+for name, a, b in [
+    ("MultiWorkerMirrored, 2 workers", tf_multi, tf_one),
+    ("torchrun, 2 nodes", torch_nodes, torch_one),
+]:
     distributed.assert_same_run(a, b, tol=TOL, name=name)
-    print(f"{name}: equal to one process (tolerance {TOL:g}), "
-          f"{int(a['world_size'])} workers")
+    print(
+        f"{name}: equal to one process (tolerance {TOL:g}), "
+        f"{int(a['world_size'])} workers"
+    )
 
 # %% [markdown]
 # ## Epochs: `DistributedSampler` and `set_epoch`
@@ -379,32 +430,40 @@ for name, a, b in [("MultiWorkerMirrored, 2 workers", tf_multi, tf_one),
 # data set (TensorFlow); the printed fraction says how many positions of
 # epochs 1 and 2 repeat epoch 0.
 
+
 # %%
 def repeats(epochs):
     """Fraction of positions at which later epochs repeat epoch 0."""
-    return np.mean([np.mean(np.array(e) == np.array(epochs[0]))
-                    for e in epochs[1:]])
+    return np.mean(
+        [np.mean(np.array(e) == np.array(epochs[0])) for e in epochs[1:]]
+    )
 
 
 # %% tags=["tensorflow"]
 for reshuffle in (False, True):
     ds = tf.data.Dataset.range(16).shuffle(
-        16, seed=0, reshuffle_each_iteration=reshuffle)
+        16, seed=0, reshuffle_each_iteration=reshuffle
+    )
     epochs = [[int(i) for i in ds] for _ in range(3)]
-    print(f"tf.data, reshuffle={reshuffle}: {epochs[0][:6]}... "
-          f"repeats {repeats(epochs):.0%}")
+    print(
+        f"tf.data, reshuffle={reshuffle}: {epochs[0][:6]}... "
+        f"repeats {repeats(epochs):.0%}"
+    )
 
 # %% tags=["pytorch"]
 for call_set_epoch in (False, True):
-    sampler = DistributedSampler(range(16), num_replicas=2, rank=0,
-                                 shuffle=True, seed=0)
+    sampler = DistributedSampler(
+        range(16), num_replicas=2, rank=0, shuffle=True, seed=0
+    )
     epochs = []
     for epoch in range(3):
         if call_set_epoch:
             sampler.set_epoch(epoch)
         epochs.append(list(sampler))
-    print(f"DistributedSampler, set_epoch={call_set_epoch}: {epochs[0]} "
-          f"repeats {repeats(epochs):.0%}")
+    print(
+        f"DistributedSampler, set_epoch={call_set_epoch}: {epochs[0]} "
+        f"repeats {repeats(epochs):.0%}"
+    )
 
 # %% [markdown]
 # Without `set_epoch` every epoch shows each rank the same examples in the
@@ -450,19 +509,24 @@ print("without set_epoch, epoch 1 == epoch 0:", first == second)
 # coordination more than any gain.
 
 # %% tags=["nbval-ignore-output"]
-ms = {name: 1e3 * np.median(run["step_seconds"][1:]) for name, run in
-      [("1 process, 2 threads", torch_one),
-       ("2 processes, 1 thread each", torch_two)]}
+ms = {
+    name: 1e3 * np.median(run["step_seconds"][1:])
+    for name, run in [("1 process", torch_one), ("2 processes", torch_two)]
+}
 comm_ms = 1e3 * np.median(torch_two["comm_seconds"][1:])
 for name, step_ms in ms.items():
-    print(f"PyTorch, {name}: {step_ms:5.2f} ms per step of {BATCH}, "
-          f"{BATCH / step_ms * 1e3:8.0f} examples/s")
+    print(
+        f"PyTorch, {name}: {step_ms:5.2f} ms per step of {BATCH}, "
+        f"{BATCH / step_ms * 1e3:8.0f} examples/s"
+    )
 one_ms, two_ms = ms.values()
-print(f"speed-up of 2 processes: {one_ms / two_ms:.2f}")
+print(f"speed-up of 2 processes: {one_ms / two_ms:.2f} (at best 2)")
 grad_bytes = 4 * scaling.mlp_parameters(128)
-print(f"one all-reduce of the {grad_bytes / 1e3:.0f} kB gradient between 2 "
-      f"processes: {comm_ms:.2f} ms ({comm_ms / two_ms:.0%} of a 2-process "
-      f"step)")
+print(
+    f"one all-reduce of the {grad_bytes / 1e3:.0f} kB gradient between 2 "
+    f"processes: {comm_ms:.2f} ms ({comm_ms / two_ms:.0%} of a 2-process "
+    f"step)"
+)
 
 # %% tags=["nbval-ignore-output"]
 fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -478,20 +542,24 @@ plt.show()
 
 # %% [markdown]
 # **Figure 9.1.** Median time of one training step of 128 examples for one
-# process with two threads and for two DDP processes with one thread each,
-# and of one all-reduce of the gradient between the two processes, as
-# measured by the runs above on two shared CPU cores.
+# process and for two DDP processes (one thread each), and of one all-reduce
+# of the gradient between the two processes, as measured by the runs above
+# on two shared CPU cores.
 #
-# Both runs use the same two cores for the same arithmetic, so two workers
-# can at best match one process that uses both cores; what they add is the
-# all-reduce of every step (printed above as a share of the step), a step
-# that waits for the slower worker, and two Python interpreters instead of
-# one. A step of this 101,770-parameter MLP takes milliseconds, so a
-# fraction of a millisecond of communication is a large share of it. On a
-# shared machine the figures also move with whatever else runs; compare them
-# as ratios within one run. Data parallelism pays when each worker has a
-# processor of its own (a GPU, a machine) and the computation of a step is
-# much larger than its communication.
+# Every process here computes on one thread, so the two workers use both
+# cores where the one process used one: the best they can do is halve the
+# step, a speed-up of 2. The printout shows how far from it they stay. Each
+# step now also carries an all-reduce (printed above as a share of the step),
+# waits for the slower worker, and shares the cores with two Python
+# interpreters and whatever else the machine runs. And that is the end of
+# it: a third worker would find no free core, and one process that uses both
+# cores through its own threads already has what the two workers share.
+# A step of this 101,770-parameter MLP takes milliseconds, so a fraction of a
+# millisecond of communication is a large share of it. On a shared machine
+# the figures also move with the load; compare them as ratios within one
+# run. Data parallelism pays when each worker has a processor of its own (a
+# GPU, a machine) and the computation of a step is much larger than its
+# communication.
 #
 # ## Bandwidth, the ring all-reduce and gradient accumulation
 #
@@ -522,8 +590,10 @@ plt.show()
 gradient = 14e9  # bytes: 7e9 parameters with 2-byte gradients
 for workers in (2, 8, 64, 1024):
     sent = distributed.ring_all_reduce_bytes(gradient, workers)
-    print(f"K = {workers:4d}: each worker sends {sent / 1e9:5.2f} GB, "
-          f"{sent / 50e9:.2f} s at 50 GB/s")
+    print(
+        f"K = {workers:4d}: each worker sends {sent / 1e9:5.2f} GB, "
+        f"{sent / 50e9:.2f} s at 50 GB/s"
+    )
 
 # %% [markdown]
 # ## What ZeRO and FSDP shard
@@ -545,10 +615,13 @@ for workers in (2, 8, 64, 1024):
 n, k = 7.5e9, 64
 for scheme in distributed.ZERO_STAGES:
     m = distributed.memory_per_device(n, k, scheme)
-    print(f"{scheme:5s}: weights {m.weights / 1e9:5.2f} GB + gradients "
-          f"{m.gradients / 1e9:5.2f} GB + optimizer {m.optimizer / 1e9:6.2f} GB"
-          f" = {m.total / 1e9:6.2f} GB per device")
-assert round(distributed.memory_per_device(n, k, "zero1").total / 1e9, 1) == 31.4
+    print(
+        f"{scheme:5s}: weights {m.weights / 1e9:5.2f} GB + gradients "
+        f"{m.gradients / 1e9:5.2f} GB + optimizer {m.optimizer / 1e9:6.2f} GB"
+        f" = {m.total / 1e9:6.2f} GB per device"
+    )
+zero1 = distributed.memory_per_device(n, k, "zero1").total
+assert round(zero1 / 1e9, 1) == 31.4
 
 # %% [markdown]
 # Stage 1 gives the 31.4 GB of ZeRO's Figure 1 {cite:p}`rajbhandari2020`;
