@@ -112,6 +112,7 @@ import tensorflow as tf
 
 from course_utils import tf_distributed
 
+tf.get_logger().setLevel("ERROR")  # no INFO lines from tf.distribute
 print("logical CPUs:", tf_distributed.split_cpu(2))
 
 # %% tags=["pytorch"]
