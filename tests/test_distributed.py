@@ -22,17 +22,43 @@ STEPS = 30  # enough steps for a wrong run to show; few enough to be quick
 TORCH_ARGS = ["--steps", str(STEPS), "--batch-size", "128"]
 
 
+WORKER_MODULES = ("course_utils.ddp_mnist", "course_utils.tf_distributed", "torch.distributed.run")
+
+
+def _survivors(since: float) -> list[psutil.Process]:
+    """Our children, and any worker process started since ``since`` (an orphan has
+    no parent here any more, so it is found by its command line)."""
+    found = {p.pid: p for p in psutil.Process().children(recursive=True)}
+    for p in psutil.process_iter(["cmdline", "create_time"]):
+        cmdline = " ".join(p.info["cmdline"] or [])
+        if p.info["create_time"] >= since and any(m in cmdline for m in WORKER_MODULES):
+            found[p.pid] = p
+    alive = []
+    for p in found.values():
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
 @pytest.fixture(autouse=True)
 def no_child_survives():
+    since = time.time() - 1
     yield
     deadline = time.time() + 5
-    while time.time() < deadline:
-        alive = [p for p in psutil.Process().children(recursive=True) if p.is_running()
-                 and p.status() != psutil.STATUS_ZOMBIE]
-        if not alive:
-            return
+    while (alive := _survivors(since)) and time.time() < deadline:
         time.sleep(0.2)
-    pytest.fail(f"child processes outlived the test: {[p.cmdline() for p in alive]}")
+    if alive:
+        names = []
+        for p in alive:
+            try:
+                names.append(p.cmdline())
+                p.kill()  # clean up, then fail
+            except psutil.NoSuchProcess:
+                pass
+        pytest.fail(f"processes outlived the test: {names}")
 
 
 # ------------------------------------------------------------------ the maths in NumPy
@@ -85,16 +111,30 @@ def test_ring_cost_and_memory_arithmetic():
 
 
 # ------------------------------------------------------------------ the launcher
-def test_a_timeout_kills_the_whole_process_group():
-    # the child starts a grandchild and both sleep; neither may survive
+def test_a_timeout_kills_the_whole_process_group(tmp_path):
+    # the child starts a grandchild that writes its pid; both sleep; neither may survive
+    pid_file = tmp_path / "grandchild.pid"
+    grandchild = (f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
+                  "time.sleep(60)")
     code = ("import subprocess, sys, time; "
-            "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-            "time.sleep(60)")
+            f"subprocess.Popen([sys.executable, '-c', {grandchild!r}]); time.sleep(60)")
     start = time.perf_counter()
-    with pytest.raises(distributed.WorkerTimeout, match="timeout=2 s"):
-        distributed.run_workers([[sys.executable, "-c", code]], timeout=2)
+    with pytest.raises(distributed.WorkerTimeout, match="timeout=3 s"):
+        distributed.run_workers([[sys.executable, "-c", code]], timeout=3)
     assert time.perf_counter() - start < 15
-    # (the autouse fixture then checks that the grandchild is gone too)
+    pid = int(pid_file.read_text())  # it did start
+    deadline = time.time() + 5
+    while psutil.pid_exists(pid) and time.time() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        if psutil.pid_exists(pid):
+            psutil.Process(pid).kill()
+            pytest.fail("the grandchild outlived the timeout: the process group was not killed")
 
 
 def test_the_launcher_checks_its_arguments():
