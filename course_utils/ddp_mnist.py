@@ -53,21 +53,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--momentum", type=float, default=0.9)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="process-group timeout in seconds")
-    parser.add_argument("--no-sync", action="store_true",
-                        help="skip the gradient all-reduce (a broken run)")
-    parser.add_argument("--time-comm", action="store_true",
-                        help="also time an all-reduce of the gradient's size")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads in each process")
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="process-group timeout in seconds"
+    )
+    parser.add_argument(
+        "--no-sync",
+        action="store_true",
+        help="skip the gradient all-reduce (a broken run)",
+    )
+    parser.add_argument(
+        "--time-comm",
+        action="store_true",
+        help="also time an all-reduce of the gradient's size",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads in each process"
+    )
     parser.add_argument("--die-at-step", type=int, default=None)
     parser.add_argument("--die-rank", type=int, default=1)
     parser.add_argument("--hang-at-step", type=int, default=None)
     args = parser.parse_args(argv)
     if args.steps < 1 or args.batch_size < 1:
-        parser.error(f"--steps and --batch-size must be >= 1; got {args.steps}, "
-                     f"{args.batch_size}")
+        parser.error(
+            f"--steps and --batch-size must be >= 1; got {args.steps}, "
+            f"{args.batch_size}"
+        )
     if args.threads < 1:
         parser.error(f"--threads must be >= 1; got {args.threads}")
     if args.timeout <= 0:
@@ -108,14 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rank, world = 0, 1
     if args.batch_size % world:
-        raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the "
-                         f"{world} workers")
+        raise SystemExit(
+            f"--batch-size {args.batch_size} must be a multiple of the {world} workers"
+        )
     shard = args.batch_size // world
 
     (x_train, y_train), _ = data.load_mnist()
-    order = scaling.batch_indices(len(x_train), args.steps * args.batch_size,
-                                  args.batch_size, seed=args.seed)
-    mine = order[:, rank * shard:(rank + 1) * shard]  # (steps, B/K): my shard
+    order = scaling.batch_indices(
+        len(x_train), args.steps * args.batch_size, args.batch_size, seed=args.seed
+    )
+    mine = order[:, rank * shard : (rank + 1) * shard]  # (steps, B/K): my shard
     images = torch.from_numpy(data.normalize_images(x_train[mine.ravel()]))
     images = images.reshape(args.steps, shard, 28, 28)
     labels = torch.from_numpy(y_train[mine].astype(np.int64))
@@ -160,8 +172,10 @@ def main(argv: list[str] | None = None) -> int:
             step_seconds=np.array(step_seconds),
             comm_seconds=np.array(comm_seconds), **weights,
         )  # fmt: skip
-        print(f"rank 0 of {world}: {args.steps} steps, last loss {losses[-1]:.6f}, "
-              f"wrote {args.out}")
+        print(
+            f"rank 0 of {world}: {args.steps} steps, last loss {losses[-1]:.6f}, "
+            f"wrote {args.out}"
+        )
     if distributed:
         dist.barrier()
         dist.destroy_process_group()

@@ -37,24 +37,22 @@ from . import maths
 from .validation import check_array, check_integer, check_one_of, check_real, describe
 
 __all__ = [
-    "BYTES_PER_VALUE",
+    "RUN_KEYS",
     "ZERO_STAGES",
+    "Memory",
     "WorkerRun",
     "WorkerTimeout",
     "all_reduce_mean",
     "assert_same_run",
-    "run_differences",
     "free_port",
     "memory_per_device",
     "mlp_mean_gradients",
     "ring_all_reduce_bytes",
+    "run_differences",
     "run_workers",
     "shard_batch",
     "torchrun_command",
 ]
-
-#: Bytes of one value in each precision.
-BYTES_PER_VALUE = {"float16": 2, "bfloat16": 2, "float32": 4}
 
 #: What each scheme splits across the K devices (Rajbhandari et al. 2020):
 #: "dp" replicates everything; ZeRO stage 1 shards the optimizer state, stage 2
@@ -79,14 +77,19 @@ def shard_batch(x: Any, y: Any, workers: int) -> list[tuple[np.ndarray, np.ndarr
     x = check_array("x", x, min_ndim=1)
     y = check_array("y", y, ndim=1)
     if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}.")
+        raise ValueError(
+            f"x and y must have the same length; got {len(x)} and {len(y)}."
+        )
     if len(x) == 0 or len(x) % workers:
         raise ValueError(
             f"the batch size must be a positive multiple of workers={workers}; got "
             f"{len(x)}. Use a batch of {max(workers, len(x) - len(x) % workers)}."
         )
     size = len(x) // workers
-    return [(x[k * size:(k + 1) * size], y[k * size:(k + 1) * size]) for k in range(workers)]
+    return [
+        (x[k * size : (k + 1) * size], y[k * size : (k + 1) * size])
+        for k in range(workers)
+    ]
 
 
 def all_reduce_mean(values: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
@@ -104,7 +107,9 @@ def all_reduce_mean(values: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray
     keys = None
     for k, grads in enumerate(values):
         if not isinstance(grads, Mapping):
-            raise TypeError(f"values[{k}] must be a dict of arrays; got {describe(grads)}.")
+            raise TypeError(
+                f"values[{k}] must be a dict of arrays; got {describe(grads)}."
+            )
         if keys is None:
             keys = list(grads)
         elif set(grads) != set(keys):
@@ -113,10 +118,14 @@ def all_reduce_mean(values: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray
             )
     out = {}
     for key in keys:
-        arrays = [check_array(f"values[{k}][{key!r}]", g[key]) for k, g in enumerate(values)]
+        arrays = [
+            check_array(f"values[{k}][{key!r}]", g[key]) for k, g in enumerate(values)
+        ]
         shapes = {a.shape for a in arrays}
         if len(shapes) != 1:
-            raise ValueError(f"the workers' {key!r} must share one shape; got {sorted(shapes)}.")
+            raise ValueError(
+                f"the workers' {key!r} must share one shape; got {sorted(shapes)}."
+            )
         out[key] = np.mean(arrays, axis=0)
     return out
 
@@ -155,8 +164,10 @@ def run_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, flo
     """
     for name, run in (("a", a), ("b", b)):
         if not hasattr(run, "keys") or not hasattr(run, "__getitem__"):
-            raise TypeError(f"{name} must be a dict of arrays (or an .npz); got {describe(run)}.")
-        missing = [k for k in RUN_KEYS if k not in run.keys()]
+            raise TypeError(
+                f"{name} must be a dict of arrays (or an .npz); got {describe(run)}."
+            )
+        missing = [k for k in RUN_KEYS if k not in run]
         if missing:
             raise ValueError(f"{name} must hold {list(RUN_KEYS)}; it lacks {missing}.")
     out = {}
@@ -165,7 +176,9 @@ def run_differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, flo
         for key in keys:
             x, y = np.asarray(a[key], np.float64), np.asarray(b[key], np.float64)
             if x.shape != y.shape:
-                raise ValueError(f"the runs' {key!r} differ in shape: {x.shape} and {y.shape}.")
+                raise ValueError(
+                    f"the runs' {key!r} differ in shape: {x.shape} and {y.shape}."
+                )
             worst = max(worst, float(np.max(np.abs(x - y))) if x.size else 0.0)
         out[kind] = worst
     return out
@@ -285,7 +298,9 @@ def free_port(host: str = "127.0.0.1") -> int:
     with "address already in use" and :func:`run_workers` bounds the wait.
     """
     if not isinstance(host, str):
-        raise TypeError(f"host must be a str such as '127.0.0.1'; got {describe(host)}.")
+        raise TypeError(
+            f"host must be a str such as '127.0.0.1'; got {describe(host)}."
+        )
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
@@ -367,16 +382,22 @@ def run_workers(
     The processes are never left running, whatever happens (KeyboardInterrupt too).
     """
     if isinstance(commands, str) or not commands:
-        raise TypeError(f"commands must be a non-empty list of commands; got {describe(commands)}.")
+        raise TypeError(
+            f"commands must be a non-empty list of commands; got {describe(commands)}."
+        )
     commands = [list(c) for c in commands]
     for i, command in enumerate(commands):
         if not command or not all(isinstance(part, str) for part in command):
-            raise TypeError(f"commands[{i}] must be a non-empty list of str; got {command!r}.")
+            raise TypeError(
+                f"commands[{i}] must be a non-empty list of str; got {command!r}."
+            )
     timeout = check_real("timeout", timeout, low=0, low_open=True)
     threads = check_integer("threads", threads, low=1)
     envs = list(envs) if envs is not None else [None] * len(commands)
     if len(envs) != len(commands):
-        raise ValueError(f"envs must hold one entry per command ({len(commands)}); got {len(envs)}.")
+        raise ValueError(
+            f"envs must hold one entry per command ({len(commands)}); got {len(envs)}."
+        )
     import tempfile
 
     logs, processes = [], []
@@ -385,7 +406,7 @@ def run_workers(
         for command, extra in zip(commands, envs):
             env = dict(os.environ, OMP_NUM_THREADS=str(threads), PYTHONUNBUFFERED="1")
             env.update(extra or {})
-            log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+            log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
             logs.append(log)
             processes.append(subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -408,7 +429,9 @@ def run_workers(
         outputs.append(log.read())
         log.close()
     if timed_out:
-        tails = "\n".join(f"--- process {i}:\n{o[-2000:]}" for i, o in enumerate(outputs))
+        tails = "\n".join(
+            f"--- process {i}:\n{o[-2000:]}" for i, o in enumerate(outputs)
+        )
         raise WorkerTimeout(
             f"the workers did not finish within timeout={timeout:g} s and were all "
             f"killed. Their output:\n{tails}"

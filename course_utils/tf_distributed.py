@@ -81,16 +81,22 @@ def train(
     from . import data, scaling, tf_models
 
     if not isinstance(strategy, tf.distribute.Strategy):
-        raise TypeError(f"strategy must be a tf.distribute.Strategy; got {describe(strategy)}.")
+        raise TypeError(
+            f"strategy must be a tf.distribute.Strategy; got {describe(strategy)}."
+        )
     learning_rate = check_real("learning_rate", learning_rate, low=0, low_open=True)
     momentum = check_real("momentum", momentum, low=0, high=1, high_open=True)
     order = np.asarray(order)
     if order.ndim != 2:
-        raise ValueError(f"order must have shape (steps, batch_size); got {order.shape}.")
+        raise ValueError(
+            f"order must have shape (steps, batch_size); got {order.shape}."
+        )
     steps, batch = order.shape
     replicas = strategy.num_replicas_in_sync
     if batch % replicas:
-        raise ValueError(f"the batch size {batch} must be a multiple of the {replicas} replicas.")
+        raise ValueError(
+            f"the batch size {batch} must be a multiple of the {replicas} replicas."
+        )
     shard = batch // replicas
     x_all = data.normalize_images(images[order.ravel()]).reshape(steps, batch, 28, 28)
     y_all = labels[order].astype(np.int64)
@@ -124,12 +130,14 @@ def train(
 
         def shard_of(context, part, t=t):
             k = context.replica_id_in_sync_group
-            return tf.constant(part[t, k * shard:(k + 1) * shard])
+            return tf.constant(part[t, k * shard : (k + 1) * shard])
 
         x = strategy.experimental_distribute_values_from_function(
-            lambda c: shard_of(c, x_all))
+            lambda c: shard_of(c, x_all)
+        )
         y = strategy.experimental_distribute_values_from_function(
-            lambda c: shard_of(c, y_all))
+            lambda c: shard_of(c, y_all)
+        )
         start = time.perf_counter()
         losses.append(float(step(x, y)))
         seconds.append(time.perf_counter() - start)
@@ -139,12 +147,18 @@ def train(
 
 def main(argv: list[str] | None = None) -> int:
     """One worker of a MultiWorkerMirroredStrategy run (``TF_CONFIG`` says which)."""
-    parser = argparse.ArgumentParser(description="One MultiWorkerMirroredStrategy worker.")
+    parser = argparse.ArgumentParser(
+        description="One MultiWorkerMirroredStrategy worker."
+    )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds a collective may wait for a peer")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds a collective may wait for a peer",
+    )
     args = parser.parse_args(argv)
     if "TF_CONFIG" not in os.environ:
         parser.error("TF_CONFIG is not set; see this module's docstring")
@@ -161,15 +175,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     (x_train, y_train), _ = data.load_mnist()
-    order = scaling.batch_indices(len(x_train), args.steps * args.batch_size,
-                                  args.batch_size)
+    order = scaling.batch_indices(
+        len(x_train), args.steps * args.batch_size, args.batch_size
+    )
     result = train(strategy, x_train, y_train, order)
     task = json.loads(os.environ["TF_CONFIG"])["task"]
     if task.get("index", 0) == 0:
-        save_atomically(args.out, world_size=np.array(strategy.num_replicas_in_sync),
-                        **result)
-        print(f"chief of {strategy.num_replicas_in_sync} workers: last loss "
-              f"{result['losses'][-1]:.6f}, wrote {args.out}")
+        save_atomically(
+            args.out, world_size=np.array(strategy.num_replicas_in_sync), **result
+        )
+        print(
+            f"chief of {strategy.num_replicas_in_sync} workers: last loss "
+            f"{result['losses'][-1]:.6f}, wrote {args.out}"
+        )
     return 0
 
 

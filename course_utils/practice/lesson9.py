@@ -33,7 +33,9 @@ exercise_1 = PracticeQuestion(
 
 def _zero2(answer):
     n, k = 7.5e9, 64
-    assert_close(answer, (2 * n + 14 * n / k) / 1e9, name="the GB per device", rtol=1e-4)
+    assert_close(
+        answer, (2 * n + 14 * n / k) / 1e9, name="the GB per device", rtol=1e-4
+    )
 
 
 exercise_2 = PracticeQuestion(
@@ -52,12 +54,28 @@ _C = {"w": np.array([2.0, 3.0]), "b": np.array([-2.0])}
 exercise_3 = PracticeQuestion(
     "Exercise 9.3 (average_gradients)",
     [
-        values("average_gradients", lambda f: f([_A, _B])["w"], [2.0, 0.0],
-               label="two workers: 'w' is the mean of theirs", rtol=1e-12),
-        values("average_gradients", lambda f: f([_A, _B, _C])["b"], [0.0],
-               label="three workers: 'b' is the mean, not the sum", rtol=1e-12, atol=1e-12),
-        values("average_gradients", lambda f: f([_C])["w"], [2.0, 3.0],
-               label="one worker: its own gradient", rtol=1e-12),
+        values(
+            "average_gradients",
+            lambda f: f([_A, _B])["w"],
+            [2.0, 0.0],
+            label="two workers: 'w' is the mean of theirs",
+            rtol=1e-12,
+        ),
+        values(
+            "average_gradients",
+            lambda f: f([_A, _B, _C])["b"],
+            [0.0],
+            label="three workers: 'b' is the mean, not the sum",
+            rtol=1e-12,
+            atol=1e-12,
+        ),
+        values(
+            "average_gradients",
+            lambda f: f([_C])["w"],
+            [2.0, 3.0],
+            label="one worker: its own gradient",
+            rtol=1e-12,
+        ),
     ],
     hint="For every key, stack the workers' arrays and take the mean along the new axis.",
     solution="return {k: np.mean([g[k] for g in grads], axis=0) for k in grads[0]}",
