@@ -63,6 +63,7 @@ LESSONS = [
     "06_tensorflow_vs_pytorch",
     "07_scaling_laws",
     "08_tiny_gpt",
+    "09_distributed_training",
 ]
 
 # Console errors the check tolerates. Each entry: (a regular expression the

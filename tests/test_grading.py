@@ -37,7 +37,7 @@ pytestmark = pytest.mark.slow
 LESSONS = [
     "01_activation_functions", "02_cross_entropy", "03_training_steps",
     "04_mnist_tensorflow", "05_mnist_pytorch", "06_tensorflow_vs_pytorch",
-    "07_scaling_laws", "08_tiny_gpt",
+    "07_scaling_laws", "08_tiny_gpt", "09_distributed_training",
 ]
 HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "judges/01_activation_functions", "_course_judged_cell")
 SECRET = "test-class-secret-" + "5f" * 16
@@ -401,7 +401,9 @@ def test_cases_depend_on_the_secret_and_the_student():
 
 
 @pytest.mark.parametrize(
-    "name", ["01_activation_functions", "02_cross_entropy", "03_training_steps", "08_tiny_gpt"]
+    "name",
+    ["01_activation_functions", "02_cross_entropy", "03_training_steps", "08_tiny_gpt",
+     "09_distributed_training"],
 )
 def test_judges_accept_the_model_answers_and_refuse_wrong_ones(name):
     """Every judged cell passes the source's model answer and fails zeros, decided in this process."""

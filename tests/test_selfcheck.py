@@ -181,6 +181,9 @@ LESSON_ANSWERS = {
     "06_tensorflow_vs_pytorch": ("lesson6", ["count_parameters", "keras_kernel_to_torch", "copy_keras_to_torch"]),
     "07_scaling_laws": ("lesson7", ["training_flops", "fit_power_law", "compute_optimal"]),
     "08_tiny_gpt": ("lesson8", ["uniform_loss", "bigram_loss", "causal_attention_weights"]),
+    "09_distributed_training": (
+        "lesson9", ["ring_all_reduce_bytes", "zero_bytes_per_device", "data_parallel_gradient"]
+    ),
 }
 
 
