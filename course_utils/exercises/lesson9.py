@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..selfcheck import Question
+from ..i18n import N_
 from ._common import values
 
 __all__ = ["q1", "q2", "q3", "q4"]
@@ -24,72 +25,72 @@ _W = np.array([0.5, -0.5])
 _GRAD = 2 * _X.T @ (_X @ _W - _Y) / 4
 
 q1 = Question(
-    "Question 1 (ring_all_reduce_bytes)",
+    N_("Question 1 (ring_all_reduce_bytes)"),
     [
         values(
             "ring_all_reduce_bytes",
             lambda f: f(400e6, 8),
             700e6,
-            label="ring_all_reduce_bytes(400e6, 8)",
+            label=N_("ring_all_reduce_bytes(400e6, 8)"),
             require_float=True,
         ),
         values(
             "ring_all_reduce_bytes",
             lambda f: f(1.0, 1),
             0.0,
-            label="one worker sends nothing",
+            label=N_("one worker sends nothing"),
         ),
     ],
-    hint="A reduce-scatter sends (K-1)/K of the gradient, an all-gather as much again.",
-    expects="your function ring_all_reduce_bytes",
+    hint=N_("A reduce-scatter sends (K-1)/K of the gradient, an all-gather as much again."),
+    expects=N_("your function ring_all_reduce_bytes"),
 )
 
 q2 = Question(
-    "Question 2 (zero_bytes_per_device)",
+    N_("Question 2 (zero_bytes_per_device)"),
     [
         values(
             "zero_bytes_per_device",
             lambda f: f(7.5e9, 64, 0),
             120e9,
-            label="plain data parallelism: 16 bytes per parameter",
+            label=N_("plain data parallelism: 16 bytes per parameter"),
             require_float=True,
         ),
         values(
             "zero_bytes_per_device",
             lambda f: f(7.5e9, 64, 1),
             4 * 7.5e9 + 12 * 7.5e9 / 64,
-            label="stage 1 splits the optimizer state",
+            label=N_("stage 1 splits the optimizer state"),
         ),
     ],
-    hint="2 bytes of weights, 2 of gradients, 12 of optimizer state per parameter; stage s "
-    "divides the last s of (optimizer, gradients, weights) by the devices.",
-    expects="your function zero_bytes_per_device",
+    hint=N_("2 bytes of weights, 2 of gradients, 12 of optimizer state per parameter; stage s "
+    "divides the last s of (optimizer, gradients, weights) by the devices."),
+    expects=N_("your function zero_bytes_per_device"),
 )
 
 q3 = Question(
-    "Question 3 (data_parallel_gradient)",
+    N_("Question 3 (data_parallel_gradient)"),
     [
         values(
             "data_parallel_gradient",
             lambda f: f(_W, _X, _Y, 2),
             _GRAD,
-            label="two workers of two rows each",
+            label=N_("two workers of two rows each"),
         ),
         values(
             "data_parallel_gradient",
             lambda f: f(_W, _X, _Y, 4),
             _GRAD,
-            label="four workers of one row each",
+            label=N_("four workers of one row each"),
         ),
     ],
-    hint="Worker k takes rows k*B/K to (k+1)*B/K; its gradient is 2 x_k^T (x_k w - y_k) / "
-    "(B/K); the all-reduce averages the K gradients.",
-    expects="your function data_parallel_gradient",
+    hint=N_("Worker k takes rows k*B/K to (k+1)*B/K; its gradient is 2 x_k^T (x_k w - y_k) / "
+    "(B/K); the all-reduce averages the K gradients."),
+    expects=N_("your function data_parallel_gradient"),
 )
 
 q4 = Question(
-    "Question 4 (written: two workers on one small machine)",
+    N_("Question 4 (written: two workers on one small machine)"),
     [],
-    hint="What do the two workers share, and what does each step add that one process "
-    "never does?",
+    hint=N_("What do the two workers share, and what does each step add that one process "
+    "never does?"),
 )
