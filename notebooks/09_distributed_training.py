@@ -555,8 +555,9 @@ plt.show()
 # interpreters and whatever else the machine runs. And that is the end of
 # it: a third worker would find no free core, and one process that uses both
 # cores through its own threads already has what the two workers share.
-# A step of this 101,770-parameter MLP takes milliseconds, so a fraction of a
-# millisecond of communication is a large share of it. On a shared machine
+# A step of this 101,770-parameter MLP takes milliseconds, so even an
+# all-reduce of a few hundred kilobytes between two processes (its share is
+# printed above) is a large part of it. On a shared machine
 # the figures also move with the load; compare them as ratios within one
 # run. Data parallelism pays when each worker has a processor of its own (a
 # GPU, a machine) and the computation of a step is much larger than its

@@ -17,6 +17,12 @@ Usage (from the repository root, inside the course's virtual environment):
         out as `ruff format` (notebooks/ruff.toml) lays it out, or has a code
         line longer than 80 characters (the book's code cells show about 80).
 
+    python tools/notebooks.py update-text notebooks/NN_name.py ...
+        Copy edits of markdown cells from a lesson's .py into its .ipynb
+        without running anything, so that a corrected sentence does not
+        need a new run. Refuses (exit 1) when a code cell, or the number or
+        kind of cells, differs: then the lesson must be executed.
+
     python tools/notebooks.py nbval [pytest options]
         Run every lesson .ipynb under nbval, comparing outputs after the
         rules in tests/nbval_sanitize.cfg, preceded by one that removes this
@@ -238,6 +244,28 @@ def check(folder: Path = NOTEBOOKS) -> list[str]:
     return problems
 
 
+def update_text(py_path: Path) -> int:
+    """Copy the markdown of ``py_path`` into its paired .ipynb; return how many cells changed."""
+    ipynb = py_path.with_suffix(".ipynb")
+    nb = nbformat.read(ipynb, as_version=4)
+    text = jupytext.read(py_path)
+    if [c.cell_type for c in nb.cells] != [c.cell_type for c in text.cells]:
+        raise SystemExit(f"{py_path.name}: its cells differ in number or kind from {ipynb.name}; execute it")
+    changed = 0
+    for index, (cell, source) in enumerate(zip(nb.cells, text.cells)):
+        if cell.cell_type == "code" and (cell.source != source.source or cell.metadata != source.metadata):
+            raise SystemExit(f"{py_path.name}: code cell {index} changed; execute the lesson instead")
+        if cell.cell_type == "markdown" and (cell.source != source.source or cell.metadata != source.metadata):
+            cell.source, cell.metadata = source.source, source.metadata
+            changed += 1
+    stable_ids(nb)
+    fd, tmp = tempfile.mkstemp(dir=ipynb.parent, prefix=f".{ipynb.stem}.", suffix=".ipynb")
+    os.close(fd)
+    nbformat.write(nb, tmp)
+    os.replace(tmp, ipynb)
+    return changed
+
+
 def sanitize_rules(root: Path = ROOT, rules: Path = SANITIZE_RULES) -> str:
     """nbval's sanitize file for a checkout at ``root``.
 
@@ -278,12 +306,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("paths", nargs="*", type=Path, help="lesson .py files (default: all)")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     sub.add_parser("check", help="check that every pair is consistent and executed")
+    text = sub.add_parser("update-text", help="copy markdown edits from .py files into their .ipynb")
+    text.add_argument("paths", nargs="+", type=Path, help="lesson .py files")
     sub.add_parser("nbval", help="run the lesson notebooks under nbval (extra arguments go to pytest)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "nbval":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "nbval":
         return run_nbval(extra)
+
+    if args.command == "update-text":
+        for path in args.paths:
+            print(f"{path}: {update_text(path.resolve())} markdown cell(s) copied into the .ipynb")
+        return 0
 
     if args.command == "check":
         folders = [NOTEBOOKS] + ([NOTEBOOKS / "zh_CN"] if (NOTEBOOKS / "zh_CN").is_dir() else [])
