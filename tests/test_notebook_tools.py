@@ -187,3 +187,28 @@ def test_nbval_rules_match_a_fresh_run_in_any_clone_folder(root):
 def test_nbval_rules_reject_a_multiline_checkout_path():
     with pytest.raises(ValueError, match="one line"):
         tools.sanitize_rules(Path("/a\nb"))
+
+
+def test_update_text_copies_a_corrected_sentence_and_refuses_a_code_change(tmp_path):
+    import shutil
+
+    import jupytext
+
+    for suffix in (".py", ".ipynb"):
+        shutil.copy(ROOT / "notebooks" / f"02_cross_entropy{suffix}", tmp_path)
+    py = tmp_path / "02_cross_entropy.py"
+    nb = jupytext.read(py)
+    md = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and i > 2)
+    nb.cells[md].source += "\n\nA corrected sentence."
+    jupytext.write(nb, py, fmt="py:percent")
+    assert any("differ" in p for p in tools.check(tmp_path))
+    before = json.loads(py.with_suffix(".ipynb").read_text())
+    assert tools.update_text(py) == 1
+    after = json.loads(py.with_suffix(".ipynb").read_text())
+    assert tools.check(tmp_path) == []
+    assert [c.get("outputs") for c in before["cells"]] == [c.get("outputs") for c in after["cells"]]
+    code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and i > 1)
+    nb.cells[code].source += "\nx = 1"
+    jupytext.write(nb, py, fmt="py:percent")
+    with pytest.raises(SystemExit, match=f"code cell {code} changed"):
+        tools.update_text(py)
