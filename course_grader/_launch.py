@@ -229,9 +229,42 @@ def _child(cfg: dict, argv: list[str], connection: str, scratch: str, launcher_p
     env["HOME"] = home
     env["COURSE_CACHE_DIR"] = home + "/.cache/course-utils"
     env.setdefault("TMPDIR", "/tmp")
+    if os.getpid() == 1:
+        _exec_under_init(argv, env)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.execve(argv[0], argv, env)
+
+
+def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
+    """Run the kernel as a child of this process, the init of the new PID namespace; never returns.
+
+    The kernel must not be that init itself: Linux drops the signals that an init has no
+    handler for, SIGXCPU included, so the CPU-time limit would never stop it before the
+    hard limit's SIGKILL (which looks like any other kill). This init only waits: it reaps
+    whatever the kernel leaves behind and ends with the kernel's status (128 + its signal).
+    """
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.execve(argv[0], argv, env)
+        except BaseException as exc:  # report, then leave without running any cleanup
+            print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
+        os._exit(70)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Jupyter interrupts the process group: the kernel's part
+    while True:
+        try:
+            pid, status = os.wait()
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(70)
+        if pid == kernel:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(code if code >= 0 else 128 - code)
 
 
 def main(args: list[str]) -> int:

@@ -28,7 +28,7 @@ import pytest
 
 from grading_fixtures import postgres
 from grading_fixtures.submissions import (
-    ATTACKS, BUILDERS, CASES, FILE, NAME, attack, snoop, snoop_result, write_submission,
+    ATTACKS, ATTACKS_L7, BUILDERS, CASES, FILE, NAME, NAME_L7, attack, snoop, snoop_result, write_submission,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -351,6 +351,9 @@ def attack_runs(settings, tmp_path_factory, sandbox_works):
     subs = tmp_path_factory.mktemp("submissions-attacks")
     for name in ATTACKS:
         write_submission(subs / name.replace("_", "-") / NAME, attack(name)(sol, empty))
+    sol7 = course.solution_version(settings, NAME_L7)
+    for name in ATTACKS_L7:
+        write_submission(subs / name.replace("_", "-") / NAME_L7, attack(name, NAME_L7)(sol7, None))
     runs = {}
     for mode in ("grader", "kernel"):
         chosen = replace(settings, judge=mode, workers=2, timeout=30,
@@ -379,6 +382,18 @@ def test_attacks_score_only_what_they_solved(attack_runs, name):
     assert row["status"] == "graded", row
     assert float(row["autograded_score"]) == judged_here, row
     old = attack_runs["kernel"][(name.replace("_", "-"), NAME)]
+    assert float(old["autograded_score"]) == judged_in_kernel, old
+    assert judged_in_kernel > judged_here
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS_L7))
+def test_attacks_on_lesson_7_score_only_what_they_solved(attack_runs, name):
+    """The same attacks on lesson 7's assignment, judged outside the kernel since its judges file."""
+    judged_here, judged_in_kernel = ATTACKS_L7[name]
+    row = attack_runs["grader"][(name.replace("_", "-"), NAME_L7)]
+    assert row["status"] == "graded", row
+    assert float(row["autograded_score"]) == judged_here, row
+    old = attack_runs["kernel"][(name.replace("_", "-"), NAME_L7)]
     assert float(old["autograded_score"]) == judged_in_kernel, old
     assert judged_in_kernel > judged_here
 
@@ -684,6 +699,27 @@ def test_memory_and_process_limits_stop_the_cell_and_score_the_rest(limits_run):
     processes = grades[("process-hog", NAME)]
     assert processes["status"] == "graded" and processes["autograded_score"] == "6", processes
     assert "stopped: process limit of 64 exceeded in cell" in processes["notes"], processes
+
+
+def test_cpu_time_limit_stops_the_cell_and_scores_what_ran_before(settings, tmp_path, sandbox_works):
+    """A spinning answer cell hits the CPU-time limit: the kernel is ended there, questions 1 and 2
+    (before it) keep their points, question 3 and every cell after it score nothing, and the note
+    names the limit and the cell."""
+    from course_grader import course
+    from course_grader.pipeline import grade
+    from grading_fixtures import submissions as fx
+
+    sol = course.solution_version(settings, NAME)
+    write_submission(tmp_path / "subs" / "cpu-spin" / NAME, fx.cpu_spin(sol, None))
+    chosen = replace(settings, cpu_seconds=8, timeout=240, workers=1,
+                     course_dir=_course_copy(settings, tmp_path / "course"))
+    run = grade(chosen, tmp_path / "subs", tmp_path / "out", log=lambda *_: None)
+    row = run.row("cpu-spin", NAME)
+    log = tmp_path / "out" / "logs" / "cpu-spin" / f"{NAME}.log"
+    assert row["status"] == "graded", (row, log.read_text()[-2500:] if log.exists() else "")
+    assert row["autograded_score"] == "6", row
+    cell = 1 + [c.metadata.get("nbgrader", {}).get("grade_id") for c in sol.cells].index("L1-q3-answer")
+    assert f"stopped: CPU-time limit of 8 s exceeded in cell {cell} (L1-q3-answer)" in row["notes"], row
 
 
 def test_output_is_capped_per_cell_and_per_notebook(limits_run):
