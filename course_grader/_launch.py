@@ -243,6 +243,8 @@ def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
     handler for, SIGXCPU included, so the CPU-time limit would never stop it before the
     hard limit's SIGKILL (which looks like any other kill). This init only waits: it reaps
     whatever the kernel leaves behind and ends with the kernel's status (128 + its signal).
+    It replaces itself by the bare interpreter running :data:`_INIT` (the kernel stays its
+    child), so that its command line names nothing of the grader or its folders.
     """
     kernel = os.fork()
     if kernel == 0:
@@ -255,16 +257,32 @@ def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
             print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
         os._exit(70)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Jupyter interrupts the process group: the kernel's part
-    while True:
-        try:
-            pid, status = os.wait()
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            os._exit(70)
-        if pid == kernel:
-            code = os.waitstatus_to_exitcode(status)
-            os._exit(code if code >= 0 else 128 - code)
+    python = getattr(sys, "_base_executable", "") or os.path.realpath(sys.executable)
+    try:
+        os.execve(python, [python, "-I", "-S", "-c", _INIT, str(kernel)], {})
+    except OSError as exc:
+        print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
+        os.kill(kernel, signal.SIGKILL)
+        os._exit(70)
+
+
+#: The init of a kernel's PID namespace: wait for the kernel (reaping every other child), then
+#: end with its status, 128 + the signal that ended it.
+_INIT = """
+import os, signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+kernel = int(__import__("sys").argv[1])
+while True:
+    try:
+        pid, status = os.wait()
+    except InterruptedError:
+        continue
+    except ChildProcessError:
+        os._exit(70)
+    if pid == kernel:
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(code if code >= 0 else 128 - code)
+"""
 
 
 def main(args: list[str]) -> int:
