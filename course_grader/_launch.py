@@ -229,9 +229,60 @@ def _child(cfg: dict, argv: list[str], connection: str, scratch: str, launcher_p
     env["HOME"] = home
     env["COURSE_CACHE_DIR"] = home + "/.cache/course-utils"
     env.setdefault("TMPDIR", "/tmp")
+    if os.getpid() == 1:
+        _exec_under_init(argv, env)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.execve(argv[0], argv, env)
+
+
+def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
+    """Run the kernel as a child of this process, the init of the new PID namespace; never returns.
+
+    The kernel must not be that init itself: Linux drops the signals that an init has no
+    handler for, SIGXCPU included, so the CPU-time limit would never stop it before the
+    hard limit's SIGKILL (which looks like any other kill). This init only waits: it reaps
+    whatever the kernel leaves behind and ends with the kernel's status (128 + its signal).
+    It replaces itself by the bare interpreter running :data:`_INIT` (the kernel stays its
+    child), so that its command line names nothing of the grader or its folders.
+    """
+    kernel = os.fork()
+    if kernel == 0:
+        try:
+            _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.execve(argv[0], argv, env)
+        except BaseException as exc:  # report, then leave without running any cleanup
+            print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
+        os._exit(70)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Jupyter interrupts the process group: the kernel's part
+    python = getattr(sys, "_base_executable", "") or os.path.realpath(sys.executable)
+    try:
+        os.execve(python, [python, "-I", "-S", "-c", _INIT, str(kernel)], {})
+    except OSError as exc:
+        print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
+        os.kill(kernel, signal.SIGKILL)
+        os._exit(70)
+
+
+#: The init of a kernel's PID namespace: wait for the kernel (reaping every other child), then
+#: end with its status, 128 + the signal that ended it.
+_INIT = """
+import os, signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+kernel = int(__import__("sys").argv[1])
+while True:
+    try:
+        pid, status = os.wait()
+    except InterruptedError:
+        continue
+    except ChildProcessError:
+        os._exit(70)
+    if pid == kernel:
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(code if code >= 0 else 128 - code)
+"""
 
 
 def main(args: list[str]) -> int:

@@ -43,6 +43,15 @@ The module may be public: it says *how* hidden cases are drawn, not which
 cases a class gets. Those come from :func:`case_seed` and the class secret
 (:mod:`course_grader.secret`).
 
+Framework questions (build a Keras or PyTorch model, a training step, a
+data pipeline) give ``Test`` a ``probe``: the source of a function
+``probe(answer, *args)`` that runs in the kernel, uses the answer on one case
+(builds the model, trains it a step from the case's weights, reads the
+pipeline's batches) and returns plain data: weights, outputs on the case's
+inputs, losses, shapes, names. The reference (NumPy, in the grader) or the
+``check`` then judges that data: for instance the logits handed back must be
+what the handed-back weights give on the grader's inputs.
+
 A grade cell that has no test in the judges file is still run the old way,
 in the kernel (its points are then forgeable); ``generate`` warns about each.
 """
@@ -98,6 +107,11 @@ class Test:
     #: Instead of a reference: ``check(args, got) -> None or what is wrong`` (for answers
     #: with more than one right value, such as random initialisations).
     check: Callable[[tuple, Any], str | None] | None = None
+    #: For answers that are not data (a model, a training step, a data pipeline): the
+    #: source of ``def probe(answer, *args)``, run in the kernel, that uses the answer on
+    #: one case and returns plain data (weights, outputs on the case's inputs, losses,
+    #: names). Only that data is judged, here; the probe is no more trusted than the answer.
+    probe: str = ""
 
 
 class JudgeError(ValueError):
@@ -184,6 +198,7 @@ def _course_judged_cell(payload):
     import json, warnings
     import numpy as np
     from IPython.display import display
+{probe}
     cases = [_course_dec(c) for c in json.loads(payload)]
     answer = globals().get({answer!r})
     results = []
@@ -194,9 +209,9 @@ def _course_judged_cell(payload):
             if {strict}:
                 with np.errstate(over="raise", divide="raise", invalid="raise"), warnings.catch_warnings():
                     warnings.simplefilter("error", RuntimeWarning)
-                    value = answer(*args)
+                    value = _course_call(answer, *args)
             else:
-                value = answer(*args)
+                value = _course_call(answer, *args)
             results.append({{"value": _course_enc(value)}})
         except KeyboardInterrupt:
             raise
@@ -214,9 +229,18 @@ def _course_kernel_judge(payload):
 {codec}
     import json
     from course_utils.selfcheck import assert_close
+{probe}
     answer = globals()[{answer!r}]
     for args, expected in [_course_dec(c) for c in json.loads(payload)]:
-        assert_close(answer(*args), expected, name={answer!r}, rtol={rtol!r}, atol={atol!r})
+        got = _course_call(answer, *args)
+        if isinstance(expected, dict):
+            for key in expected:
+                assert_close(got[key], expected[key], name=key, rtol={rtol!r}, atol={atol!r})
+        elif isinstance(expected, tuple):
+            for g, e in zip(got, expected, strict=True):
+                assert_close(g, e, name={answer!r}, rtol={rtol!r}, atol={atol!r})
+        else:
+            assert_close(got, expected, name={answer!r}, rtol={rtol!r}, atol={atol!r})
 
 
 _course_kernel_judge({payload!r})
@@ -224,22 +248,40 @@ del _course_kernel_judge
 '''
 
 
+def _indented(source: str) -> str:
+    return "\n".join("    " + line if line else "" for line in source.strip("\n").splitlines())
+
+
 def _indented_codec() -> str:
-    return "\n".join("    " + line if line else "" for line in CODEC.strip("\n").splitlines())
+    return _indented(CODEC)
+
+
+def _probe_code(test: Test) -> str:
+    """``_course_call(answer, *args)``: the probe of ``test`` on the answer, or the answer itself."""
+    if not test.probe:
+        return _indented("def _course_call(answer, *args):\n    return answer(*args)")
+    return _indented(test.probe) + "\n" + _indented("_course_call = probe\ndel probe")
 
 
 def kernel_code(test: Test, cases: list[tuple]) -> str:
     """The source that replaces a judged cell's while it runs in the kernel."""
     payload = json.dumps([encode(tuple(c)) for c in cases])
     return _KERNEL.format(answer=test.answer, codec=_indented_codec(), strict=bool(test.strict_numerics),
-                          mime=MIME, payload=payload)
+                          mime=MIME, payload=payload, probe=_probe_code(test))
 
 
 def kernel_assert_code(test: Test, cases: list[tuple], expected: list[Any]) -> str:
     """The old design, judged inside the kernel: only to show what the outside judge prevents."""
     payload = json.dumps([encode((tuple(c), e)) for c, e in zip(cases, expected)])
     return _KERNEL_ASSERT.format(answer=test.answer, codec=_indented_codec(), payload=payload,
-                                 rtol=test.rtol, atol=test.atol)
+                                 rtol=test.rtol, atol=test.atol, probe=_probe_code(test))
+
+
+def run_probe(test: Test, answer: Callable[..., Any], args: tuple) -> Any:
+    """What the kernel computes for one case, computed here (for tests of the judges files)."""
+    namespace: dict[str, Any] = {}
+    exec(compile(_probe_code(test).replace("\n    ", "\n").strip(), "<probe>", "exec"), namespace)  # noqa: S102
+    return decode(json.loads(json.dumps(encode(namespace["_course_call"](answer, *args)))))
 
 
 # --- loading tests, drawing cases, comparing ---------------------------------------------------

@@ -114,10 +114,11 @@ class SandboxedExecute(Execute):
         super().__init__(**kw)
         self._used: dict[int, int] = {}
         self._truncated: set[int] = set()
+        self._cpu_stopped: str | None = None
 
     def preprocess(self, nb, resources=None, km=None):
         LAST_RUN.reset()
-        self._used, self._truncated = {}, set()
+        self._used, self._truncated, self._cpu_stopped = {}, set(), None
         nb, resources = super().preprocess(nb, resources, km)
         self._cap_after(nb)  # display updates can change earlier outputs: check them all again
         return nb, resources
@@ -183,6 +184,11 @@ class SandboxedExecute(Execute):
             raise NotebookBudgetExceeded(
                 f"the notebook ran for more than {self.notebook_budget} s in total; stopped before cell {index + 1}"
             )
+        if self._cpu_stopped is not None:  # the kernel is gone: this cell never runs
+            if cell.get("cell_type") == "code":
+                cell.outputs = [_error_output(NOT_RUN_ENAME,
+                                              f"not run: the kernel was stopped in {self._cpu_stopped}")]
+            return cell, resources
         LAST_RUN.cell_index = index
         LAST_RUN.grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if cell.get("cell_type") == "code" and cell.get("source", "").strip():
@@ -191,10 +197,25 @@ class SandboxedExecute(Execute):
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             LAST_RUN.failure = {152: "cpu", 137: "killed"}.get(self._kernel_exit_code(), "dead")
-            raise
+            if LAST_RUN.failure != "cpu":
+                raise
+            # The CPU-time limit ended the kernel (SIGXCPU): like the memory limit, this cell
+            # fails and the cells before it keep their results; the later cells cannot run.
+            self._cpu_stopped = f"cell {index + 1}" + (f" ({LAST_RUN.grade_id})" if LAST_RUN.grade_id else "")
+            cell.outputs = [_error_output(CPU_LIMIT_ENAME, "the CPU-time limit of the grading kernel was "
+                                                           "exceeded; the kernel was ended")]
+            return cell, resources
         except CellTimeoutError:
             LAST_RUN.failure = "unresponsive"
             raise
+
+
+CPU_LIMIT_ENAME = "CPUTimeLimitExceeded"
+NOT_RUN_ENAME = "NotRun"
+
+
+def _error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
 @dataclass
@@ -356,6 +377,8 @@ def _limit_of(output: dict) -> str | None:
     name, value = output.get("ename", ""), output.get("evalue", "")
     if name == TIMEOUT_ENAME:
         return "time"
+    if name == CPU_LIMIT_ENAME:
+        return "cpu"
     if name == "MemoryError" or "Cannot allocate memory" in value:
         return "memory"
     if name == "BlockingIOError" and "Resource temporarily unavailable" in value:
@@ -364,7 +387,7 @@ def _limit_of(output: dict) -> str | None:
 
 
 def limited_cells(nb: NotebookNode) -> list[tuple[str, str]]:
-    """``(cell label, "time" | "memory" | "processes")`` for each cell that a limit stopped."""
+    """``(cell label, "time" | "memory" | "processes" | "cpu")`` for each cell that a limit stopped."""
     out = []
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):

@@ -99,6 +99,9 @@ def _timeouts(course_root: Path, assignment: str, student: str, job: dict) -> li
         for label, kind in limited_cells(nbformat.read(path, as_version=4)):
             if kind == "time":
                 notes.append(f"{label} was stopped after the time limit of {job['timeout']} s")
+            elif kind == "cpu":
+                notes.append(f"stopped: CPU-time limit of {job.get('cpu_seconds')} s exceeded in {label}; "
+                             "the cells after it did not run")
             elif kind == "memory":
                 notes.append(f"stopped: memory limit of {_gb(int(job.get('memory_limit_mb', 4096)))} "
                              f"exceeded in {label}")

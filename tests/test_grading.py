@@ -28,17 +28,14 @@ import pytest
 
 from grading_fixtures import postgres
 from grading_fixtures.submissions import (
-    ATTACKS, BUILDERS, CASES, FILE, NAME, attack, snoop, snoop_result, write_submission,
+    ATTACKS, ATTACKS_L7, BUILDERS, CASES, FILE, NAME, NAME_L7, attack, snoop, snoop_result, write_submission,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
-LESSONS = [
-    "01_activation_functions", "02_cross_entropy", "03_training_steps",
-    "04_mnist_tensorflow", "05_mnist_pytorch", "06_tensorflow_vs_pytorch",
-    "07_scaling_laws", "08_tiny_gpt", "09_distributed_training",
-]
+#: Every assignment source there is (at least lessons 1-9), each with its judges file.
+LESSONS = sorted(p.stem for p in (ROOT / "assignments" / "source").glob("*.py"))
 HIDDEN_FRAGMENTS = ("BEGIN HIDDEN TESTS", "judges/01_activation_functions", "_course_judged_cell")
 SECRET = "test-class-secret-" + "5f" * 16
 OTHER_SECRET = "another-class-secret-" + "a7" * 16
@@ -121,7 +118,7 @@ def test_sources_keep_nbgrader_metadata_when_saved_from_jupyterlab(tmp_path):
     shutil.copy(ROOT / "jupytext.toml", tmp_path / "jupytext.toml")  # the repository's pairing must not apply
     manager = build_async_jupytext_contents_manager_class(AsyncLargeFileManager)(root_dir=str(tmp_path))
     sources = sorted((tmp_path / "assignments" / "source").glob("*.py"))
-    assert [p.stem for p in sources] == LESSONS
+    assert [p.stem for p in sources] == LESSONS and len(LESSONS) >= 8
 
     async def open_and_save(path: str) -> None:
         model = await manager.get(path, type="notebook")
@@ -354,6 +351,9 @@ def attack_runs(settings, tmp_path_factory, sandbox_works):
     subs = tmp_path_factory.mktemp("submissions-attacks")
     for name in ATTACKS:
         write_submission(subs / name.replace("_", "-") / NAME, attack(name)(sol, empty))
+    sol7 = course.solution_version(settings, NAME_L7)
+    for name in ATTACKS_L7:
+        write_submission(subs / name.replace("_", "-") / NAME_L7, attack(name, NAME_L7)(sol7, None))
     runs = {}
     for mode in ("grader", "kernel"):
         chosen = replace(settings, judge=mode, workers=2, timeout=30,
@@ -386,6 +386,18 @@ def test_attacks_score_only_what_they_solved(attack_runs, name):
     assert judged_in_kernel > judged_here
 
 
+@pytest.mark.parametrize("name", sorted(ATTACKS_L7))
+def test_attacks_on_lesson_7_score_only_what_they_solved(attack_runs, name):
+    """The same attacks on lesson 7's assignment, judged outside the kernel since its judges file."""
+    judged_here, judged_in_kernel = ATTACKS_L7[name]
+    row = attack_runs["grader"][(name.replace("_", "-"), NAME_L7)]
+    assert row["status"] == "graded", row
+    assert float(row["autograded_score"]) == judged_here, row
+    old = attack_runs["kernel"][(name.replace("_", "-"), NAME_L7)]
+    assert float(old["autograded_score"]) == judged_in_kernel, old
+    assert judged_in_kernel > judged_here
+
+
 def test_cases_depend_on_the_secret_and_the_student():
     from course_grader import judge
 
@@ -400,22 +412,47 @@ def test_cases_depend_on_the_secret_and_the_student():
         assert draw(SECRET, "ann") != draw(SECRET, "bob")
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["01_activation_functions", "02_cross_entropy", "03_training_steps", "08_tiny_gpt",
-     "09_distributed_training"],
-)
+def test_every_test_cell_of_every_assignment_is_judged_by_the_grader(tmp_path):
+    """`generate` warns of no test cell judged in the kernel, for every assignment source; a judges
+    file that lacks a test makes it warn (so the check can fail)."""
+    import shutil
+
+    from course_grader.course import check_judges, read_source, source_files
+
+    source = ROOT / "assignments" / "source"
+    names = [p.stem for p in source_files(source)]
+    assert names == LESSONS
+    for path in source_files(source):
+        assert check_judges(source, path.stem, read_source(path)) == [], path.stem
+    shutil.copytree(source, tmp_path / "source", ignore=shutil.ignore_patterns("__pycache__"))
+    judges = tmp_path / "source" / "judges" / "05_mnist_pytorch.py"
+    judges.write_text(judges.read_text() + '\ndel TESTS["L5-q2-hidden"]\n')
+    warnings = check_judges(tmp_path / "source", "05_mnist_pytorch",
+                            read_source(tmp_path / "source" / "05_mnist_pytorch.py"))
+    assert len(warnings) == 1 and "L5-q2-hidden" in warnings[0] and "can be forged" in warnings[0], warnings
+
+
+def _model_answers(name: str) -> dict:
+    """The namespace of the source's setup cell and model answers (frameworks imported as there)."""
+    import numpy as np
+
+    namespace = {"np": np}
+    for cell in (ROOT / "assignments" / "source" / f"{name}.py").read_text().split("# %%"):
+        if '-setup"' in cell.split("\n", 1)[0] or ('"solution": true' in cell and "def " in cell):
+            exec(cell.split("\n", 1)[1], namespace)  # noqa: S102 - the course's own model answers
+    return namespace
+
+
+@pytest.mark.parametrize("name", LESSONS)
 def test_judges_accept_the_model_answers_and_refuse_wrong_ones(name):
-    """Every judged cell passes the source's model answer and fails zeros, decided in this process."""
+    """Every judged cell passes the source's model answer and fails zeros, decided in this process
+    (framework questions through their probes, run here as the kernel would run them)."""
     import numpy as np
 
     from course_grader import judge
 
     tests = judge.load_tests(ROOT / "assignments" / "source", name)
-    namespace = {"np": np}
-    for cell in (ROOT / "assignments" / "source" / f"{name}.py").read_text().split("# %%"):
-        if '"solution": true' in cell and "def " in cell:
-            exec(cell.split("\n", 1)[1], namespace)  # noqa: S102 - the course's own model answers
+    namespace = _model_answers(name)
     assert len(tests) == 6
 
     def handed(values):
@@ -424,12 +461,125 @@ def test_judges_accept_the_model_answers_and_refuse_wrong_ones(name):
     for grade_id, test in tests.items():
         cases = judge.draw_cases(test, SECRET.encode(), name, grade_id, "ann")
         expected = [test.reference(*c) if test.reference else None for c in cases]
-        good = [{"value": judge.encode(namespace[test.answer](*c))} for c in cases]
+        good = [{"value": judge.encode(judge.run_probe(test, namespace[test.answer], c))} for c in cases]
         verdict = judge.judge_outputs(handed(good), test, cases, expected)
         assert verdict.passed, (grade_id, verdict.problems)
         zeros = [{"value": judge.encode(np.zeros(2))} for _ in cases]
         assert not judge.judge_outputs(handed(zeros), test, cases, expected).passed, grade_id
         assert not judge.judge_outputs([], test, cases, expected).passed, grade_id  # nothing handed back
+
+
+WRONG_FRAMEWORK_ANSWERS = r'''
+import keras
+import tensorflow as tf
+import torch
+from torch import nn
+
+
+def sgd(model):
+    model.compile(optimizer=keras.optimizers.SGD(1e-3), metrics=["accuracy"],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+class Adam(keras.optimizers.SGD):  # a name that says Adam, steps that do not
+    pass
+
+
+def named_adam(model):
+    model.compile(optimizer=Adam(1e-3), metrics=["accuracy"],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def on_probabilities(model):
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def not_shuffled(images, labels, batch_size=32, seed=0):
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+    return dataset.map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, tf.cast(y, tf.int64)))
+
+
+def softmax_model():
+    return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                             keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+
+
+class NoReLU(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.output = nn.Linear(784, 128), nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.output(self.hidden(x.flatten(1)))
+
+
+def no_zero_grad(model, optimizer, images, labels):
+    loss = nn.functional.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def in_training_mode(model, batches):
+    with torch.no_grad():
+        return sum(int((model(x).argmax(1) == y).sum()) for x, y in batches) / sum(len(y) for _, y in batches)
+
+
+def mean_of_batches(model, batches):
+    model.eval()
+    with torch.no_grad():
+        means = [float((model(x).argmax(1) == y).double().mean()) for x, y in batches]
+    return sum(means) / len(means)
+
+
+def copies_nothing(keras_model, torch_model):
+    pass
+
+
+def kernels_not_transposed(kernel, bias):
+    return np.asarray(kernel), np.asarray(bias)
+'''
+
+
+@pytest.mark.parametrize("name, grade_id, wrong, problem", [
+    ("04_mnist_tensorflow", "L4-q1-hidden", "not_shuffled", "not shuffled"),
+    ("04_mnist_tensorflow", "L4-q2-hidden", "softmax_model", "no activation"),
+    ("04_mnist_tensorflow", "L4-q3-public", "sgd", "should be Adam"),
+    ("04_mnist_tensorflow", "L4-q3-hidden", "named_adam", "as Adam with learning rate 0.001 does"),
+    ("04_mnist_tensorflow", "L4-q3-hidden", "on_probabilities", "from_logits=True"),
+    ("05_mnist_pytorch", "L5-q1-hidden", "NoReLU", "the logits are not"),
+    ("05_mnist_pytorch", "L5-q2-hidden", "no_zero_grad", "['losses'] is wrong"),
+    ("05_mnist_pytorch", "L5-q3-public", "in_training_mode", "training mode"),
+    ("05_mnist_pytorch", "L5-q3-hidden", "mean_of_batches", "over all"),
+    ("06_tensorflow_vs_pytorch", "L6-q2-hidden", "kernels_not_transposed", "keras_kernel_to_torch"),
+    ("06_tensorflow_vs_pytorch", "L6-q3-hidden", "copies_nothing", "['outputs'] is wrong"),
+])
+def test_framework_judges_refuse_plausible_wrong_answers(name, grade_id, wrong, problem):
+    """The probes hand back data that the grader's NumPy checks refuse for a plausible mistake,
+    including an optimiser that only carries the right name."""
+    import numpy as np
+
+    from course_grader import judge
+
+    namespace = {"np": np}
+    exec(WRONG_FRAMEWORK_ANSWERS, namespace)  # noqa: S102 - the wrong answers above
+    test = judge.load_tests(ROOT / "assignments" / "source", name)[grade_id]
+    cases = judge.draw_cases(test, SECRET.encode(), name, grade_id, "ann")
+    expected = [test.reference(*c) if test.reference else None for c in cases]
+    results = []
+    for case in cases:
+        try:
+            results.append({"value": judge.encode(judge.run_probe(test, namespace[wrong], case))})
+        except Exception as exc:  # noqa: BLE001 - as the kernel hands back an answer's error
+            results.append({"error": [type(exc).__name__, str(exc)]})
+    verdict = judge.judge_outputs([{"output_type": "display_data", "data": {judge.MIME: {"results": results}}}],
+                                  test, cases, expected)
+    assert not verdict.passed
+    assert any(problem in p for p in verdict.problems), verdict.problems
 
 
 def _hard_coded(settings, secret: str, student: str):
@@ -549,6 +699,27 @@ def test_memory_and_process_limits_stop_the_cell_and_score_the_rest(limits_run):
     processes = grades[("process-hog", NAME)]
     assert processes["status"] == "graded" and processes["autograded_score"] == "6", processes
     assert "stopped: process limit of 64 exceeded in cell" in processes["notes"], processes
+
+
+def test_cpu_time_limit_stops_the_cell_and_scores_what_ran_before(settings, tmp_path, sandbox_works):
+    """A spinning answer cell hits the CPU-time limit: the kernel is ended there, questions 1 and 2
+    (before it) keep their points, question 3 and every cell after it score nothing, and the note
+    names the limit and the cell."""
+    from course_grader import course
+    from course_grader.pipeline import grade
+    from grading_fixtures import submissions as fx
+
+    sol = course.solution_version(settings, NAME)
+    write_submission(tmp_path / "subs" / "cpu-spin" / NAME, fx.cpu_spin(sol, None))
+    chosen = replace(settings, cpu_seconds=8, timeout=240, workers=1,
+                     course_dir=_course_copy(settings, tmp_path / "course"))
+    run = grade(chosen, tmp_path / "subs", tmp_path / "out", log=lambda *_: None)
+    row = run.row("cpu-spin", NAME)
+    log = tmp_path / "out" / "logs" / "cpu-spin" / f"{NAME}.log"
+    assert row["status"] == "graded", (row, log.read_text()[-2500:] if log.exists() else "")
+    assert row["autograded_score"] == "6", row
+    cell = 1 + [c.metadata.get("nbgrader", {}).get("grade_id") for c in sol.cells].index("L1-q3-answer")
+    assert f"stopped: CPU-time limit of 8 s exceeded in cell {cell} (L1-q3-answer)" in row["notes"], row
 
 
 def test_output_is_capped_per_cell_and_per_notebook(limits_run):

@@ -74,35 +74,8 @@ public_checks.q1.assert_passes(make_pipeline)
 # %% nbgrader={"grade": true, "grade_id": "L4-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l4_q1():
-    import numpy as np
-    from course_utils.selfcheck import CheckFailure, assert_close, to_numpy
-
-    index = np.arange(250)
-    images = np.broadcast_to(index.astype(np.uint8)[:, None, None], (250, 28, 28)).copy()
-    labels = (index * 7 % 10).astype(np.int32)
-
-    def collect(seed, size):
-        return [(to_numpy(x, "images"), to_numpy(y, "labels"))
-                for x, y in make_pipeline(images, labels, batch_size=size, seed=seed)]
-
-    batches = collect(5, 100)
-    if [len(y) for _, y in batches] != [100, 100, 50]:
-        raise CheckFailure("batches of 100 from 250 examples")
-    x = np.concatenate([b[0] for b in batches])
-    y = np.concatenate([b[1] for b in batches])
-    if x.dtype != np.float32 or y.dtype != np.int64:
-        raise CheckFailure(f"dtypes {x.dtype}, {y.dtype}")
-    ids = np.rint(x[:, 5, 5] * 255).astype(int)
-    assert_close(y, ids * 7 % 10, name="labels paired with their images")
-    assert_close(x[:, 0, 0], ids / 255.0, name="scaled pixels", rtol=1e-6)
-    again = np.concatenate([b[1] for b in collect(5, 100)])
-    other = np.concatenate([np.rint(b[0][:, 0, 0] * 255) for b in collect(6, 100)])
-    if not np.array_equal(again, y) or np.array_equal(other, ids):
-        raise CheckFailure("the shuffle does not follow the seed")
-
-
-_hidden_l4_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/04_mnist_tensorflow.py, L4-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L4-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -137,25 +110,8 @@ public_checks.q2.assert_passes(build_model)
 # %% nbgrader={"grade": true, "grade_id": "L4-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l4_q2():
-    import numpy as np
-    from course_utils.selfcheck import CheckFailure, assert_close
-
-    model = build_model()
-    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
-    if [layer.units for layer in dense] != [128, 10]:
-        raise CheckFailure("two Dense layers of 128 and 10 units")
-    if dense[0].activation.__name__ != "relu":
-        raise CheckFailure("the hidden layer should use ReLU")
-    x = np.random.default_rng(42).random((3, 28, 28)).astype(np.float32)
-    got = model(x)
-    w1, b1 = dense[0].get_weights()
-    w2, b2 = dense[1].get_weights()
-    expected = np.maximum(0.0, x.reshape(3, -1) @ w1 + b1) @ w2 + b2
-    assert_close(got, expected, name="the model's logits", rtol=1e-4, atol=1e-5)
-
-
-_hidden_l4_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/04_mnist_tensorflow.py, L4-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L4-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -190,30 +146,8 @@ public_checks.q3.assert_passes(compile_model)
 # %% nbgrader={"grade": true, "grade_id": "L4-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l4_q3():
-    import keras
-    import numpy as np
-    from course_utils.selfcheck import CheckFailure
-
-    keras.utils.set_random_seed(4)
-    rng = np.random.default_rng(4)
-    y = rng.integers(0, 10, size=320)
-    x = rng.random((320, 28, 28)).astype(np.float32) * 0.2
-    for i, label in enumerate(y):
-        x[i, 2 * label : 2 * label + 2, :] += 0.8  # each class lights up its own rows
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(32, activation="relu"),
-                              keras.layers.Dense(10)])
-    model = compile_model(model) or model
-    history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
-    losses = history.history["loss"]
-    result = model.evaluate(x, y, verbose=0, return_dict=True)
-    if "accuracy" not in result:
-        raise CheckFailure("accuracy is not among the metrics")
-    if not losses[-1] < 0.5 * losses[0] or result["accuracy"] < 0.9:
-        raise CheckFailure(f"training on an easy problem did not work: losses {losses}, accuracy {result['accuracy']}")
-
-
-_hidden_l4_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/04_mnist_tensorflow.py, L4-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L4-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -74,22 +74,8 @@ public_checks.q1.assert_passes(MLP)
 # %% nbgrader={"grade": true, "grade_id": "L5-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l5_q1():
-    import torch
-    from course_utils.selfcheck import CheckFailure, assert_close
-
-    model = MLP()
-    if tuple(model.hidden.weight.shape) != (128, 784) or tuple(model.output.weight.shape) != (10, 128):
-        raise CheckFailure("the attributes hidden and output should be Linear(784, 128) and Linear(128, 10)")
-    x = torch.rand(4, 28, 28, generator=torch.Generator().manual_seed(51))
-    with torch.no_grad():
-        got = model(x)
-        h = torch.clamp(x.reshape(4, -1) @ model.hidden.weight.T + model.hidden.bias, min=0.0)
-        expected = h @ model.output.weight.T + model.output.bias
-    assert_close(got, expected, name="the logits of MLP", rtol=1e-5, atol=1e-6)
-
-
-_hidden_l5_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/05_mnist_pytorch.py, L5-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L5-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -124,35 +110,8 @@ public_checks.q2.assert_passes(train_step)
 # %% nbgrader={"grade": true, "grade_id": "L5-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l5_q2():
-    import copy
-
-    import torch
-    from torch import nn
-    from course_utils.selfcheck import assert_close
-
-    torch.manual_seed(52)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 12), nn.ReLU(), nn.Linear(12, 10))
-    reference = copy.deepcopy(model)
-    generator = torch.Generator().manual_seed(52)
-    batches = [(torch.rand(8, 28, 28, generator=generator), torch.randint(0, 10, (8,), generator=generator))
-               for _ in range(3)]
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    got = [train_step(model, optimizer, x, y) for x, y in batches]
-    ref_optimizer = torch.optim.SGD(reference.parameters(), lr=0.05, momentum=0.9)
-    expected = []
-    for x, y in batches:
-        ref_optimizer.zero_grad()
-        loss = nn.functional.cross_entropy(reference(x), y)
-        loss.backward()
-        ref_optimizer.step()
-        expected.append(loss.item())
-    assert_close(got, expected, name="the losses of three steps", rtol=1e-5)
-    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
-        assert_close(p.detach(), q.detach(), name=f"parameter {name} after three steps", rtol=1e-5, atol=1e-7)
-
-
-_hidden_l5_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/05_mnist_pytorch.py, L5-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L5-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -189,31 +148,8 @@ public_checks.q3.assert_passes(evaluate)
 # %% nbgrader={"grade": true, "grade_id": "L5-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l5_q3():
-    import torch
-    from torch import nn
-    from course_utils.selfcheck import CheckFailure, assert_close
-
-    torch.manual_seed(53)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10))
-    seen = []
-    model.register_forward_hook(lambda module, inputs, output: seen.append((torch.is_grad_enabled(), module.training)))
-    generator = torch.Generator().manual_seed(53)
-    batches = [(torch.rand(n, 28, 28, generator=generator), torch.randint(0, 10, (n,), generator=generator))
-               for n in (20, 20, 7)]
-    model.train()
-    got = evaluate(model, batches)
-    if not seen or any(grad for grad, _ in seen):
-        raise CheckFailure("gradients were recorded during evaluation")
-    if any(training for _, training in seen):
-        raise CheckFailure("the model was in training mode (dropout active) during evaluation")
-    model.eval()
-    with torch.no_grad():
-        correct = sum(int((model(x).argmax(dim=1) == y).sum()) for x, y in batches)
-    assert_close(got, correct / 47, name="the accuracy over 47 examples in batches of 20, 20 and 7")
-
-
-_hidden_l5_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/05_mnist_pytorch.py, L5-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L5-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -67,15 +67,8 @@ public_checks.q1.assert_passes(count_parameters)
 # %% nbgrader={"grade": true, "grade_id": "L6-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l6_q1():
-    from course_utils.selfcheck import assert_int
-
-    assert_int(count_parameters([784, 256, 128, 10]), 235_146, name="count_parameters([784, 256, 128, 10])")
-    assert_int(count_parameters((3, 1)), 4, name="count_parameters((3, 1))")
-    assert_int(count_parameters([5]), 0, name="count_parameters([5]) (no layer)")
-
-
-_hidden_l6_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/06_tensorflow_vs_pytorch.py, L6-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L6-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -106,25 +99,8 @@ public_checks.q2.assert_passes(keras_kernel_to_torch)
 # %% nbgrader={"grade": true, "grade_id": "L6-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l6_q2():
-    import numpy as np
-    import torch
-    from course_utils.selfcheck import assert_close, to_numpy
-
-    rng = np.random.default_rng(62)
-    kernel = rng.normal(size=(7, 5)).astype(np.float32)
-    bias = rng.normal(size=5).astype(np.float32)
-    weight, b = keras_kernel_to_torch(kernel.copy(), bias.copy())
-    layer = torch.nn.Linear(7, 5)
-    with torch.no_grad():
-        layer.weight.copy_(torch.from_numpy(np.array(to_numpy(weight, "weight"), dtype=np.float32)))
-        layer.bias.copy_(torch.from_numpy(np.array(to_numpy(b, "bias"), dtype=np.float32)))
-        x = rng.normal(size=(4, 7)).astype(np.float32)
-        got = layer(torch.from_numpy(x))
-    assert_close(got, x @ kernel + bias, name="nn.Linear with the converted weights", rtol=1e-5, atol=1e-5)
-
-
-_hidden_l6_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/06_tensorflow_vs_pytorch.py, L6-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L6-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -164,25 +140,8 @@ public_checks.q3.assert_passes(copy_keras_to_torch)
 # %% nbgrader={"grade": true, "grade_id": "L6-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l6_q3():
-    import keras
-    import numpy as np
-    import torch
-    from torch import nn
-    from course_utils.selfcheck import assert_close
-
-    keras.utils.set_random_seed(63)
-    keras_model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
-                                    keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
-    torch_model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-    copy_keras_to_torch(keras_model, torch_model)
-    x = np.random.default_rng(63).random((6, 28, 28)).astype(np.float32)
-    with torch.no_grad():
-        got = torch_model(torch.from_numpy(x))
-    assert_close(got, keras_model(x).numpy(), name="the course's network after copying", rtol=1e-4, atol=1e-5)
-
-
-_hidden_l6_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/06_tensorflow_vs_pytorch.py, L6-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L6-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -66,19 +66,8 @@ public_checks.q1.assert_passes(training_flops)
 # %% nbgrader={"grade": true, "grade_id": "L7-q1-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l7_q1():
-    from course_utils.selfcheck import assert_close
-
-    sizes = [784, 300, 100, 10]
-    n = 784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10
-    assert_close(training_flops(sizes, 123_456), 6.0 * n * 123_456, name="three layers, 123,456 examples",
-                 rtol=1e-12)
-    assert_close(training_flops((5, 1), 7), 6.0 * 6 * 7, name="a tuple of sizes", rtol=1e-12)
-    assert_close(training_flops([784, 4, 10], 300_000), 6.0 * 3_190 * 300_000, name="width 4, five epochs",
-                 rtol=1e-12)
-
-
-_hidden_l7_q1()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/07_scaling_laws.py, L7-q1-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L7-q2-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -120,22 +109,8 @@ public_checks.q2.assert_passes(fit_power_law)
 # %% nbgrader={"grade": true, "grade_id": "L7-q2-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l7_q2():
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    n = np.geomspace(3_190, 407_050, 8)
-    got = fit_power_law(n, 0.062 + 45.0 * n**-0.55)
-    assert_close(np.array(got, dtype=float), [0.062, 45.0, 0.55], name="(l_inf, a, alpha) of a steep law",
-                 rtol=2e-3, atol=1e-4)
-    rng = np.random.default_rng(72)
-    d = np.geomspace(1e3, 6e4, 12)
-    noisy = (0.1 + 8.0 * d**-0.35) * (1 + 0.001 * rng.standard_normal(d.size))
-    got = np.array(fit_power_law(list(d), list(noisy)), dtype=float)
-    assert abs(got[2] - 0.35) < 0.05, f"alpha of a slightly noisy law (given as lists) should be near 0.35; got {got[2]:.3f}"
-
-
-_hidden_l7_q2()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/07_scaling_laws.py, L7-q2-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L7-q3-text", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -166,19 +141,8 @@ public_checks.q3.assert_passes(compute_optimal)
 # %% nbgrader={"grade": true, "grade_id": "L7-q3-hidden", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Hidden tests (2 points): they run when your work is graded.
 ### BEGIN HIDDEN TESTS
-def _hidden_l7_q3():
-    import numpy as np
-    from course_utils.selfcheck import assert_close
-
-    for budget in (5.76e23, 1e10, 120.0):
-        n, d = compute_optimal(budget)
-        assert_close([float(n), float(d)], [np.sqrt(budget / 120), 20 * np.sqrt(budget / 120)],
-                     name=f"compute_optimal({budget:g})", rtol=1e-9)
-    n, d = compute_optimal(5.76e23)  # Chinchilla's budget: about 70e9 parameters on 1.4e12 tokens
-    assert 6.5e10 < float(n) < 7.5e10 and 1.3e12 < float(d) < 1.5e12, (n, d)
-
-
-_hidden_l7_q3()
+# The grader draws these cases from the class secret and judges the results
+# itself (assignments/source/judges/07_scaling_laws.py, L7-q3-hidden).
 ### END HIDDEN TESTS
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "L7-q4-text", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -446,16 +446,30 @@ ATTACKS = {
 }
 
 
-def attack(name):
+#: The same kind of attack on lesson 7's assignment (judged outside the kernel too): wrong
+#: answers for every question, except question 1, which patch_helpers solves honestly.
+NAME_L7 = "07_scaling_laws"
+WRONG_L7 = {
+    "L7-q1-answer": "def training_flops(layer_sizes, examples):\n    return 0.0\n",
+    "L7-q2-answer": "def fit_power_law(x, loss):\n    return 0.0, 0.0, 0.0\n",
+    "L7-q3-answer": "def compute_optimal(budget):\n    return 0.0, 0.0\n",
+}
+ATTACKS_L7 = {"patch_helpers": (3, 9), "fake_results": (0, 6)}
+
+
+def attack(name, assignment=NAME):
+    """An attack on lesson 1's assignment (or, for ATTACKS_L7, on lesson 7's)."""
+    wrong, honest = (WRONG, "L1-q2-answer") if assignment == NAME else (WRONG_L7, "L7-q1-answer")
+
     def build(sol, blank):
         nb = copy.deepcopy(sol)
-        answers = SYSTEM_EXIT_ANSWERS if name == "system_exit" else WRONG
+        answers = SYSTEM_EXIT_ANSWERS if name == "system_exit" else wrong
         for grade_id, source in answers.items():
-            if name == "patch_helpers" and grade_id == "L1-q2-answer":
+            if name == "patch_helpers" and grade_id == honest:
                 continue  # solved honestly
             _cell(nb, grade_id).source = source
-        nb.cells.insert(_index(nb, "L1-q1-answer"), nbformat.v4.new_code_cell(ATTACK_CODE[name].strip()))
-        return _files(nb)
+        nb.cells.insert(_index(nb, next(iter(wrong))), nbformat.v4.new_code_cell(ATTACK_CODE[name].strip()))
+        return _files(nb, f"{assignment}.ipynb")
 
     return build
 
@@ -470,6 +484,16 @@ PROCESS_HOG = ("import subprocess\n_children = [subprocess.Popen(['sleep', '20']
 # 8 MB of output in one cell, then 300 kB in each of five more cells.
 OUTPUT_FLOOD = "for _ in range(8):\n    print('y' * 2**20)\n"
 OUTPUT_SOME = "print('z' * 300 * 1024)\n"
+
+
+# Spins until the CPU-time limit ends the kernel (SIGXCPU), in question 3's answer cell.
+CPU_SPIN = "while True:\n    pass\n"
+
+
+def cpu_spin(sol, blank):
+    nb = copy.deepcopy(sol)
+    _cell(nb, "L1-q3-answer").source = CPU_SPIN + _cell(nb, "L1-q3-answer").source
+    return _files(nb)
 
 
 def memory_hog(sol, blank):
