@@ -9,5 +9,6 @@ Modules: :mod:`.settings` (``assignments/grading.toml``), :mod:`.course`
 :mod:`.sandbox` and :mod:`._launch` (isolated grading kernels), :mod:`.nbg`
 (nbgrader adaptations), :mod:`.worker` and :mod:`.pipeline` (parallel
 autograding), :mod:`.gradebook` (statuses, merging, CSV export),
-:mod:`.feedback` and :mod:`.bench`.
+:mod:`.feedback` and :mod:`.bench`; :mod:`.speedups` (work that grading workers do once instead
+of once per submission).
 """

@@ -26,9 +26,30 @@ Modes (chosen by :mod:`course_grader.sandbox`):
     Root without namespaces: only the switch to the unprivileged user. The
     grader checks beforehand that this user cannot read anything secret.
 
-The kernel is PID 1 of its own PID namespace, so every process that the
-students' code starts dies with it. This file imports only the standard
-library and is run by path, so that starting a kernel costs no imports.
+The kernel is the only child of the init of its own PID namespace, so every
+process that the students' code starts dies with it. This file imports only
+the standard library and is run by path, so that starting a kernel costs no
+imports.
+
+The kernel template
+-------------------
+Starting Python and importing ipykernel and NumPy costs a kernel about half a
+second of CPU, for every submission, before any student's code runs. A
+grading worker therefore starts one *kernel template* (:func:`serve`): an
+interpreter that has imported those modules once and then only forks. With
+
+    python _launch.py CONFIG.json --via SOCKET -- python -m ipykernel_launcher -f CONNECTION_FILE
+
+the launcher sends its request (the configuration, the command, the
+connection file, its own standard streams) to the template listening on
+``SOCKET``, which forks a process that builds exactly the sandbox described
+above and runs the kernel module in the fork instead of executing a new
+interpreter. The launcher stays what Jupyter started: it passes interrupts on
+to the kernel, ends it when it is terminated itself (the template ends a
+kernel whose launcher has gone), and exits with the kernel's status. The
+template never runs students' code, holds nothing of the grader's (it starts
+from the kernel's own environment, reads this file from its standard input and
+keeps no request after the fork), and dies with the worker that started it.
 """
 
 from __future__ import annotations
@@ -38,6 +59,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import sys
 import tempfile
 
@@ -190,8 +212,12 @@ def _rewrite_connection_file(argv: list[str], connection: str, home: str, uid: i
     return out
 
 
-def _child(cfg: dict, argv: list[str], connection: str, scratch: str, launcher_pid: int) -> None:
-    """Runs as PID 1 of the new PID namespace; never returns."""
+def _exec(argv: list[str], env: dict[str, str]) -> None:
+    os.execve(argv[0], argv, env)
+
+
+def _child(cfg: dict, argv: list[str], connection: str, scratch: str, launcher_pid: int, run=_exec) -> None:
+    """Runs as PID 1 of the new PID namespace; never returns. ``run(argv, env)`` starts the kernel."""
     mode = cfg["mode"]
     uid, gid = cfg["uid"], cfg["gid"]
     if mode in ("namespaces", "user") and cfg.get("uid_count"):
@@ -230,13 +256,13 @@ def _child(cfg: dict, argv: list[str], connection: str, scratch: str, launcher_p
     env["COURSE_CACHE_DIR"] = home + "/.cache/course-utils"
     env.setdefault("TMPDIR", "/tmp")
     if os.getpid() == 1:
-        _exec_under_init(argv, env)
+        _exec_under_init(argv, env, run)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.execve(argv[0], argv, env)
+    run(argv, env)
 
 
-def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
+def _exec_under_init(argv: list[str], env: dict[str, str], run=_exec) -> None:
     """Run the kernel as a child of this process, the init of the new PID namespace; never returns.
 
     The kernel must not be that init itself: Linux drops the signals that an init has no
@@ -252,14 +278,16 @@ def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
             _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            os.execve(argv[0], argv, env)
+            run(argv, env)
         except BaseException as exc:  # report, then leave without running any cleanup
             print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
         os._exit(70)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Jupyter interrupts the process group: the kernel's part
     python = getattr(sys, "_base_executable", "") or os.path.realpath(sys.executable)
+    cpu = resource.getrlimit(resource.RLIMIT_CPU)[0]
+    cpu = -1 if cpu == resource.RLIM_INFINITY else cpu
     try:
-        os.execve(python, [python, "-I", "-S", "-c", _INIT, str(kernel)], {})
+        os.execve(python, [python, "-I", "-S", "-c", _INIT, str(kernel), str(cpu)], {})
     except OSError as exc:
         print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
         os.kill(kernel, signal.SIGKILL)
@@ -267,44 +295,36 @@ def _exec_under_init(argv: list[str], env: dict[str, str]) -> None:
 
 
 #: The init of a kernel's PID namespace: wait for the kernel (reaping every other child), then
-#: end with its status, 128 + the signal that ended it.
+#: end with its status, 128 + the signal that ended it. A kernel that ignores SIGXCPU is killed by
+#: the hard CPU limit's SIGKILL: with at least the soft limit of CPU time used, that too is
+#: reported as the CPU-time limit (152), not as an unexplained kill.
 _INIT = """
-import os, signal
+import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)
-kernel = int(__import__("sys").argv[1])
+kernel, cpu = int(sys.argv[1]), int(sys.argv[2])
 while True:
     try:
-        pid, status = os.wait()
+        pid, status, usage = os.wait4(-1, 0)
     except InterruptedError:
         continue
     except ChildProcessError:
         os._exit(70)
     if pid == kernel:
         code = os.waitstatus_to_exitcode(status)
+        if code == -signal.SIGKILL and cpu >= 0 and usage.ru_utime + usage.ru_stime >= cpu:
+            code = -signal.SIGXCPU
         os._exit(code if code >= 0 else 128 - code)
 """
 
 
-def main(args: list[str]) -> int:
-    if len(args) < 3 or args[1] != "--" or "-f" not in args[2:]:
-        print("usage: _launch.py CONFIG.json -- KERNEL_COMMAND ... -f CONNECTION_FILE ...", file=sys.stderr)
-        return 2
-    with open(args[0]) as fh:
-        cfg = json.load(fh)
-    argv = args[2:]
-    with open(argv[argv.index("-f") + 1]) as fh:
-        connection = fh.read()
+def _sandboxed(cfg: dict, argv: list[str], connection: str, launcher_pid: int, run=_exec) -> int:
+    """Build the sandbox of ``cfg`` and run the kernel in it; return its exit status.
+
+    Runs in the launcher, or in a fork of the kernel template (with ``run`` starting the
+    kernel module in the fork's own interpreter).
+    """
     mode = cfg["mode"]
     scratch = cfg.get("scratch") or tempfile.gettempdir()
-    # The launcher ends with the grading worker that started it (and the kernel with the launcher),
-    # so a worker that is killed leaves no kernel behind.
-    grader = os.getppid()
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
-    if os.getppid() != grader:
-        return 1
-    if mode == "none":
-        _apply_limits(cfg)
-        os.execv(argv[0], argv)
     if mode == "namespaces":
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     elif mode == "userns":
@@ -315,20 +335,16 @@ def main(args: list[str]) -> int:
         print(f"unknown sandbox mode {mode!r}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Jupyter interrupts the whole process group
-    launcher_pid = os.getpid()
     pid = os.fork()
     if pid == 0:
         try:
-            _child(cfg, argv, connection, scratch, launcher_pid)
+            _child(cfg, argv, connection, scratch, launcher_pid, run)
         except BaseException as exc:  # report, then leave without running any cleanup
             print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
         os._exit(70)
 
     def stop(signum, frame):  # Jupyter's terminate: end the namespace at once
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        _signal(os.kill, pid, signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
@@ -343,6 +359,281 @@ def main(args: list[str]) -> int:
     return os.waitstatus_to_exitcode(status) if status else 0
 
 
+def _signal(send, target: int, signum: int) -> None:
+    """``send(target, signum)`` (os.kill or os.killpg), for a target that may have ended already."""
+    try:
+        send(target, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _exit_code(code: int) -> int:
+    return code if code >= 0 else 128 - code
+
+
+def main(args: list[str]) -> int:
+    via = None
+    if len(args) >= 3 and args[1] == "--via":
+        via, args = args[2], [args[0], *args[3:]]
+    if len(args) < 3 or args[1] != "--" or "-f" not in args[2:]:
+        print("usage: _launch.py CONFIG.json [--via SOCKET] -- KERNEL_COMMAND ... -f CONNECTION_FILE ...",
+              file=sys.stderr)
+        return 2
+    with open(args[0]) as fh:
+        cfg = json.load(fh)
+    argv = args[2:]
+    with open(argv[argv.index("-f") + 1]) as fh:
+        connection = fh.read()
+    # The launcher ends with the grading worker that started it (and the kernel with the launcher),
+    # so a worker that is killed leaves no kernel behind.
+    grader = os.getppid()
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
+    if os.getppid() != grader:
+        return 1
+    if cfg["mode"] == "none":
+        _apply_limits(cfg)
+        os.execv(argv[0], argv)
+    if via:
+        return _through_template(via, cfg, argv, connection)
+    return _sandboxed(cfg, argv, connection, os.getpid())
+
+
+# --- the kernel template -------------------------------------------------------------------------
+
+#: What the template imports once, so that no kernel has to (each is skipped if it fails).
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.iostream",
+           "ipykernel.debugger", "ipykernel_launcher", "numpy")
+
+#: How the worker starts the template: this file arrives on its standard input, so that the
+#: command line (which every kernel forked from it shows) names nothing of the grader.
+BOOT = ("import sys; g = {'__name__': 'kernel_template'}; "
+        "exec(compile(sys.stdin.buffer.read(), 'kernel-template', 'exec'), g); "
+        "g['serve'](int(sys.argv[1]), int(sys.argv[2]))")
+
+
+def _send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
+    data = json.dumps(message).encode() + b"\n"
+    if fds:
+        socket.send_fds(sock, [data], list(fds))
+    else:
+        sock.sendall(data)
+
+
+def _through_template(path: str, cfg: dict, argv: list[str], connection: str) -> int:
+    """The launcher's part when the kernel template forks the kernel: relay signals, report the status."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+        _send(sock, {"cfg": cfg, "argv": argv, "connection": connection, "launcher_pid": os.getpid()},
+              [0, 1, 2])
+        replies = sock.makefile("rb")
+        reply = json.loads(replies.readline() or b"{}")
+    except (OSError, ValueError) as exc:
+        print(f"grading sandbox: the kernel template at {path} did not answer: {exc}", file=sys.stderr,
+              flush=True)
+        return 70
+    if "pid" not in reply:
+        print(f"grading sandbox: {reply.get('error', 'the kernel template refused the kernel')}",
+              file=sys.stderr, flush=True)
+        return 70
+    group = reply["pid"]  # the fork leads a process group: its sandbox's init and the kernel
+
+    def relay(signum, frame):  # Jupyter's interrupt (to this process's group): the kernel's part
+        _signal(os.killpg, group, signum)
+
+    def stop(signum, frame):  # Jupyter's terminate: end the sandbox at once
+        _signal(os.killpg, group, signal.SIGKILL)
+
+    signal.signal(signal.SIGINT, relay)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    line = replies.readline()  # the template's report of the fork's exit (it waits for it)
+    try:
+        return int(json.loads(line)["exit"])
+    except (ValueError, KeyError, TypeError):
+        print("grading sandbox: the kernel template ended before the kernel did", file=sys.stderr, flush=True)
+        stop(signal.SIGKILL, None)
+        return 70
+
+
+def _run_in_process(argv: list[str], env: dict[str, str]) -> None:
+    """Run ``python -m MODULE ARGS`` as this (forked) interpreter would after exec; never returns."""
+    if len(argv) < 3 or argv[1] != "-m":
+        _exec(argv, env)
+    os.environ.clear()
+    os.environ.update(env)
+    # What importing PRELOAD wrote into the environment (debugpy sets PYDEVD_USE_FRAME_EVAL), as a
+    # kernel that imports the modules itself would have it.
+    os.environ.update(_PRELOADED_ENVIRONMENT)
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGXCPU):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.argv = [argv[0], *argv[3:]]
+    sys.path[0] = os.getcwd()  # as ``python -m`` sets it
+    import atexit
+    import runpy
+
+    code = 0
+    try:
+        runpy.run_module(argv[2], run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        if exc.code is None:
+            code = 0
+        elif isinstance(exc.code, int):
+            code = exc.code
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except BaseException:  # noqa: BLE001 - as the interpreter would: print it and fail
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(code & 0xFF)
+
+
+_PRELOADED_ENVIRONMENT: dict[str, str] = {}
+
+
+def _fork_sandbox(request: dict, fds: list[int], release) -> int:
+    """Fork the process that builds one kernel's sandbox (in the template); return its pid."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.setpgid(0, 0)
+        _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
+        release()  # the template's sockets and pipes: detached from their objects, then closed
+        for fd, target in zip(fds, (0, 1, 2)):
+            os.dup2(fd, target)
+        os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        code = _exit_code(_sandboxed(request["cfg"], request["argv"], request["connection"],
+                                     int(request["launcher_pid"]), _run_in_process))
+    except BaseException as exc:  # report, then leave without running any cleanup
+        print(f"grading sandbox: {exc}", file=sys.stderr, flush=True)
+    os._exit(code)
+
+
+def _receive(conn: socket.socket) -> tuple[dict, list[int]]:
+    data, fds = b"", []
+    while not data.endswith(b"\n"):
+        chunk, more, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        if not chunk:
+            raise EOFError("the launcher closed the connection")
+        data += chunk
+        fds += more
+    return json.loads(data), fds
+
+
+def serve(listen_fd: int, worker_pid: int) -> None:
+    """The kernel template: import :data:`PRELOAD`, then fork one sandbox per request; never returns.
+
+    ``worker_pid`` is the process that started it: the template ends when that process does.
+    """
+    import importlib
+    import selectors
+
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(pdeathsig)")
+    if os.getppid() != worker_pid:  # the worker ended before the line above
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    before = dict(os.environ)
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a kernel then imports it itself
+            pass
+    _PRELOADED_ENVIRONMENT.update({k: v for k, v in os.environ.items() if before.get(k) != v})
+    listener = socket.socket(fileno=listen_fd)
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    launchers: dict[int, socket.socket] = {}  # sandbox pid -> its launcher's connection
+
+    def release() -> None:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        selector.close()
+        for sock in [listener, *launchers.values()]:
+            os.close(sock.detach())
+        os.close(wake_read)
+        os.close(wake_write)
+
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                try:
+                    request, fds = _receive(conn)
+                except (OSError, ValueError, EOFError):
+                    conn.close()
+                    continue
+                launchers[-1] = conn  # closed in the fork too
+                try:
+                    pid = _fork_sandbox(request, fds, release)
+                finally:
+                    del launchers[-1]
+                    for fd in fds:
+                        os.close(fd)
+                    del request
+                try:
+                    _send(conn, {"pid": pid})
+                except OSError:
+                    os.kill(pid, signal.SIGKILL)
+                launchers[pid] = conn
+                selector.register(conn, selectors.EVENT_READ, pid)
+            elif key.fileobj == wake_read:
+                try:
+                    os.read(wake_read, 4096)
+                except BlockingIOError:
+                    pass
+                while True:
+                    try:
+                        pid, status = os.waitpid(-1, os.WNOHANG)
+                    except ChildProcessError:
+                        break
+                    if pid == 0:
+                        break
+                    conn = launchers.pop(pid, None)
+                    if conn is not None:
+                        selector.unregister(conn)
+                        try:
+                            _send(conn, {"exit": _exit_code(os.waitstatus_to_exitcode(status))})
+                        except OSError:
+                            pass
+                        conn.close()
+            else:  # a launcher's connection: it only ever closes, when the launcher ends
+                conn, pid = key.fileobj, key.data
+                try:
+                    data = conn.recv(64)
+                except OSError:
+                    data = b""
+                if not data:
+                    selector.unregister(conn)
+                    launchers.pop(pid, None)
+                    conn.close()
+                    _signal(os.killpg, pid, signal.SIGKILL)
+
+
 if __name__ == "__main__":
-    code = main(sys.argv[1:])
-    sys.exit(code if code >= 0 else 128 - code)
+    sys.exit(_exit_code(main(sys.argv[1:])))

@@ -19,14 +19,14 @@ from .settings import Settings
 def render(settings: Settings, out_dir: Path, students: set[str] | None = None) -> list[Path]:
     """Write ``out_dir/feedback/<student>/<assignment>/<notebook>.html`` for every graded submission
     (of ``students`` only, if given)."""
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.apps import NbGraderAPI
-    from nbgrader.preprocessors import GetGrades
 
-    from .nbg import HideHiddenTests
+    from . import speedups
+    from .nbg import configure_feedback
 
+    speedups.install()
     config = nbgrader_config(settings)
-    config.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    configure_feedback(config)
     api = NbGraderAPI(config=config)
     written = []
     for row in statuses(settings.gradebook_url):

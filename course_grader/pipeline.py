@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import gradebook, intake, sandbox
+from . import gradebook, intake, sandbox, speedups
 from .course import AssignmentError, generated_assignments, load_spec
 from .secret import SECRET_VARIABLE
 from .settings import DB_URL_VARIABLE, Settings, redact
@@ -138,6 +138,7 @@ def _prepare_worker(index: int, shard: list[intake.Submission], settings: Settin
         "feedback": feedback,
         "source": str(settings.source),
         "judge": settings.judge,
+        "fork_kernels": settings.fork_kernels,
         "items": [{"student": s.student, "assignment": s.assignment} for s in shard],
     }
     path = ws / f"worker{index}" / "job.json"
@@ -145,27 +146,61 @@ def _prepare_worker(index: int, shard: list[intake.Submission], settings: Settin
     return path
 
 
-def _run_workers(jobs: list[Path], settings: Settings, log, secret: bytes) -> dict[tuple[str, str], dict]:
+def _read_results(job: Path) -> list[dict]:
+    """What a worker has reported so far (its ``results.json``, which it replaces whole after each item)."""
+    done = job.parent / "results.json"
+    try:
+        return json.loads(done.read_text(encoding="utf-8")) if done.is_file() else []
+    except ValueError:  # never half-written (the worker renames a complete file into place)
+        return []
+
+
+def _run_workers(jobs: list[Path], settings: Settings, log, secret: bytes,
+                 on_results=None) -> dict[tuple[str, str], dict]:
+    """Run one worker process per job; return every submission's result.
+
+    ``on_results(index, entries)`` is called in this process with the results that worker
+    ``index`` has reported since the last call (it looks every second), while the workers go
+    on grading: merging the gradebooks then overlaps the grading instead of following it.
+    """
     env = dict(os.environ)
     env[SECRET_VARIABLE] = secret.decode("utf-8")
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     if not settings.is_sqlite:
         env[DB_URL_VARIABLE] = settings.gradebook_url
     procs = []
-    for job in jobs:
-        logfile = (job.parent / "worker.log").open("w", encoding="utf-8")
-        procs.append((job, logfile, subprocess.Popen(
-            [sys.executable, "-m", "course_grader.worker", str(job)],
-            stdout=logfile, stderr=subprocess.STDOUT, env=env, cwd=job.parent,
-        )))
     results: dict[tuple[str, str], dict] = {}
-    for job, logfile, proc in procs:
-        code = proc.wait()
-        logfile.close()
-        done = job.parent / "results.json"
-        entries = json.loads(done.read_text(encoding="utf-8")) if done.is_file() else []
-        for entry in entries:
+    seen: list[int] = [0] * len(jobs)
+
+    def collect(index: int, job: Path) -> None:
+        entries = _read_results(job)
+        new = entries[seen[index]:]
+        for entry in new:
             results[(entry["assignment"], entry["student"])] = entry
+        seen[index] = max(seen[index], len(entries))
+        if new and on_results is not None:
+            on_results(index, new)
+
+    try:
+        for job in jobs:
+            logfile = (job.parent / "worker.log").open("w", encoding="utf-8")
+            procs.append((job, logfile, subprocess.Popen(
+                [sys.executable, "-m", "course_grader.worker", str(job)],
+                stdout=logfile, stderr=subprocess.STDOUT, env=env, cwd=job.parent,
+            )))
+        while any(proc.poll() is None for _, _, proc in procs):
+            for index, (job, _, _) in enumerate(procs):
+                collect(index, job)
+            time.sleep(1.0)
+    finally:
+        for _, logfile, proc in procs:
+            if proc.poll() is None:  # only after an error here: no worker may outlive the run
+                proc.kill()
+            proc.wait()
+            logfile.close()
+    for index, (job, _, proc) in enumerate(procs):
+        collect(index, job)
+        code = proc.returncode
         if code != 0:
             tail = (job.parent / "worker.log").read_text(encoding="utf-8", errors="replace")[-1500:]
             log(f"worker {job.parent.name} stopped with exit status {code}:\n{tail}")
@@ -250,6 +285,7 @@ def grade(
                              "with SQLite each machine would have a gradebook of its own.")
         parse_shard(f"{shard[0]}/{shard[1]}")
     started = time.monotonic()
+    speedups.install()  # this process opens the gradebook for every merge: one engine, not one each time
     submissions_dir, out_dir = submissions_dir.resolve(), out_dir.resolve()
     names = generated_assignments(settings)
     if not names:
@@ -295,13 +331,19 @@ def grade(
                     index_of[sub.student] = i
                 jobs.append(_prepare_worker(i, shard, settings, ws, config, feedback))
             log(f"autograding {len(ready)} submissions with {len(shards)} workers (sandbox: {plan.mode})")
-            results = _run_workers(jobs, settings, log, secret)
-            if settings.is_sqlite:
-                for i in range(len(shards)):
-                    pairs = [k for k, v in results.items() if v["status"] == "graded" and index_of[k[1]] == i]
-                    if pairs:
-                        worker_db = ws / f"worker{i}" / "course" / "gradebook.db"
-                        gradebook.merge(f"sqlite:///{worker_db}", settings.gradebook_url, pairs)
+            merged: set[tuple[str, str]] = set()
+
+            def merge_graded(index: int, entries: list[dict]) -> None:
+                # With SQLite each worker has a gradebook of its own: its grades are copied into the
+                # course's gradebook as soon as it reports them, while the workers go on.
+                keys = [(e["assignment"], e["student"]) for e in entries if e["status"] == "graded"]
+                keys = [k for k in keys if k not in merged]
+                if settings.is_sqlite and keys:
+                    worker_db = ws / f"worker{index}" / "course" / "gradebook.db"
+                    gradebook.merge(f"sqlite:///{worker_db}", settings.gradebook_url, keys)
+                    merged.update(keys)
+
+            results = _run_workers(jobs, settings, log, secret, on_results=merge_graded)
             _copy_results(ws, index_of, settings, out_dir, results)
         statuses = []
         for sub in subs:

@@ -360,3 +360,77 @@ def workspace(base: Path | None = None) -> Path:
     path = Path(tempfile.mkdtemp(prefix="course-grading-", dir=base))
     os.chmod(path, 0o700)
     return path
+
+
+class KernelTemplate:
+    """The kernel template of one grading worker (see :mod:`course_grader._launch`).
+
+    Started on first use with the kernels' own environment (nothing of the
+    grader's), it listens on a socket in a private folder (mode 700) outside
+    every sandbox; :meth:`socket_path` starts it again if it has died. It is
+    stopped with :meth:`stop`, at the worker's exit, or when the worker dies.
+    """
+
+    def __init__(self, config: Path) -> None:
+        self.config = Path(config)
+        self.process: subprocess.Popen | None = None
+        self.folder: Path | None = None
+
+    def socket_path(self) -> str:
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        return str(self.folder / "template.sock")
+
+    def _start(self) -> None:
+        import socket
+
+        from ._launch import BOOT
+
+        self.stop()
+        cfg = json.loads(self.config.read_text(encoding="utf-8"))
+        self.folder = Path(tempfile.mkdtemp(prefix="cg-template-"))  # short: a socket path has 107 bytes
+        os.chmod(self.folder, 0o700)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(self.folder / "template.sock"))
+            listener.listen(16)
+            env = dict(cfg.get("env", {}), HOME=str(self.folder))
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", BOOT, str(listener.fileno()), str(os.getpid())], stdin=subprocess.PIPE,
+                cwd=self.folder,
+                env=env, pass_fds=[listener.fileno()], start_new_session=True,
+            )
+            self.process.stdin.write(LAUNCHER.read_bytes())
+            self.process.stdin.close()
+        finally:
+            listener.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+_TEMPLATES: dict[str, KernelTemplate] = {}
+
+
+def kernel_template(config: Path | str) -> KernelTemplate:
+    """This process's kernel template for the sandbox described in ``config`` (one per configuration)."""
+    import atexit
+
+    key = str(config)
+    if key not in _TEMPLATES:
+        if not _TEMPLATES:
+            atexit.register(stop_kernel_templates)
+        _TEMPLATES[key] = KernelTemplate(Path(config))
+    return _TEMPLATES[key]
+
+
+def stop_kernel_templates() -> None:
+    """Stop every kernel template of this process (a later kernel starts a new one)."""
+    for template in _TEMPLATES.values():
+        template.stop()

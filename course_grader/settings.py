@@ -39,6 +39,7 @@ class Settings:
     cell_output_kb: int = 256  # output kept per cell; the rest is replaced by a "truncated" marker
     notebook_output_kb: int = 1024  # output kept per notebook
     max_submission_mb: int = 20  # a larger notebook file is refused before it is read
+    fork_kernels: bool = True  # fork each kernel from a template that has imported ipykernel and NumPy
 
     @property
     def gradebook_url(self) -> str:
@@ -63,6 +64,8 @@ class Settings:
 
     def check(self) -> None:
         """ValueError naming the setting when a value is out of range."""
+        if not isinstance(self.fork_kernels, bool):
+            raise ValueError(f"fork_kernels must be true or false; got {self.fork_kernels!r}.")
         if self.judge not in ("grader", "kernel"):
             raise ValueError(f"judge must be 'grader' or 'kernel'; got {self.judge!r}.")
         for name in ("memory_limit_mb", "max_processes", "cpu_seconds", "cell_output_kb",

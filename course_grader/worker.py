@@ -23,14 +23,14 @@ from pathlib import Path
 
 
 def _configure(job: dict):
-    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
-        AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades,
+        AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades,
     )
     from traitlets.config import Config
 
     from .course import COURSE_ID
-    from .nbg import HideHiddenTests, InjectCases, JudgeResults, SandboxedExecute
+    from .nbg import InjectCases, JudgeResults, SandboxedExecute, configure_feedback
     from .settings import normalize_db_url
 
     config = Config()
@@ -51,9 +51,13 @@ def _configure(job: dict):
     config.SandboxedExecute.notebook_output_bytes = int(job.get("notebook_output_kb", 1024)) * 1024
     config.SandboxedExecute.startup_timeout = 120
     config.SandboxedExecute.iopub_timeout = 4
+    # Every output has arrived when the last cell's reply has: the kernel can be killed
+    # instead of asked to shut down and waited for (its sandbox goes with it).
+    config.SandboxedExecute.shutdown_kernel = "immediate"
     config.SandboxKernelManager.launcher_config = job["sandbox_config"]
+    config.SandboxKernelManager.fork_kernels = bool(job.get("fork_kernels", True))
     config.SandboxKernelManager.shutdown_wait_time = 2.0
-    config.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    configure_feedback(config)
     return config
 
 
@@ -132,8 +136,10 @@ def run(job_path: Path) -> list[dict]:
     api = NbGraderAPI(config=config)
     course_root = Path(job["course_root"])
     results = []
-    for item in job["items"]:
+    for number, item in enumerate(job["items"], start=1):
         student, assignment = item["student"], item["assignment"]
+        # After the last notebook no kernel is started in advance.
+        api.config.SandboxedExecute.start_next = number < len(job["items"])
         started = time.monotonic()
         retried = 0
         while True:
@@ -164,7 +170,10 @@ def run(job_path: Path) -> list[dict]:
             entry["log"] = ((outcome.get("log") or "") + (outcome.get("error") or ""))[-4000:]
             _forget(db_url, assignment, student)
         results.append(entry)
-        (job_path.parent / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        # Replaced whole (never half-written): the parent reads it while this worker goes on.
+        partial = job_path.parent / "results.json.part"
+        partial.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        os.replace(partial, job_path.parent / "results.json")
     return results
 
 
@@ -172,6 +181,9 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m course_grader.worker JOB.json", file=sys.stderr)
         return 2
+    from . import speedups
+
+    speedups.install()  # before nbgrader is imported: it decides what jsonschema imports
     from . import nbg
     from .secret import SECRET_VARIABLE
 
@@ -180,7 +192,13 @@ def main(argv: list[str]) -> int:
     nbg.SECRET = os.environ.pop(SECRET_VARIABLE, "").encode("utf-8")
     bin_dir = os.path.dirname(sys.executable)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    run(Path(argv[0]))
+    from .sandbox import stop_kernel_templates
+
+    try:
+        run(Path(argv[0]))
+    finally:
+        nbg.NEXT_KERNEL.discard()
+        stop_kernel_templates()
     return 0
 
 

@@ -303,9 +303,12 @@ def test_feedback_does_not_reveal_hidden_tests(run_b):
 
 
 def test_grading_again_with_one_worker_gives_the_same_grades(run_b, settings, hostile, tmp_path):
+    """Also without the kernel template: every kernel a new interpreter (run B forks them)."""
     from course_grader.pipeline import grade
 
-    again = grade(replace(settings, timeout=10, workers=1), hostile, tmp_path / "out", log=lambda *_: None)
+    assert settings.fork_kernels
+    again = grade(replace(settings, timeout=10, workers=1, fork_kernels=False), hostile, tmp_path / "out",
+                  log=lambda *_: None)
     assert again.workers == 1 and run_b.workers == 2
     assert again.grades_csv.read_text() == run_b.grades_csv.read_text()
     assert again.cells_csv.read_text() == run_b.cells_csv.read_text()
@@ -701,16 +704,19 @@ def test_memory_and_process_limits_stop_the_cell_and_score_the_rest(limits_run):
     assert "stopped: process limit of 64 exceeded in cell" in processes["notes"], processes
 
 
-def test_cpu_time_limit_stops_the_cell_and_scores_what_ran_before(settings, tmp_path, sandbox_works):
+@pytest.mark.parametrize("ignore_signal", [False, True], ids=["spins", "spins-ignoring-SIGXCPU"])
+def test_cpu_time_limit_stops_the_cell_and_scores_what_ran_before(settings, tmp_path, sandbox_works,
+                                                                    ignore_signal):
     """A spinning answer cell hits the CPU-time limit: the kernel is ended there, questions 1 and 2
     (before it) keep their points, question 3 and every cell after it score nothing, and the note
-    names the limit and the cell."""
+    names the limit and the cell. Also when the cell ignores the soft limit's SIGXCPU and only the
+    hard limit's SIGKILL (5 s later) ends it."""
     from course_grader import course
     from course_grader.pipeline import grade
     from grading_fixtures import submissions as fx
 
     sol = course.solution_version(settings, NAME)
-    write_submission(tmp_path / "subs" / "cpu-spin" / NAME, fx.cpu_spin(sol, None))
+    write_submission(tmp_path / "subs" / "cpu-spin" / NAME, fx.cpu_spin(sol, None, ignore_signal=ignore_signal))
     chosen = replace(settings, cpu_seconds=8, timeout=240, workers=1,
                      course_dir=_course_copy(settings, tmp_path / "course"))
     run = grade(chosen, tmp_path / "subs", tmp_path / "out", log=lambda *_: None)

@@ -490,9 +490,12 @@ OUTPUT_SOME = "print('z' * 300 * 1024)\n"
 CPU_SPIN = "while True:\n    pass\n"
 
 
-def cpu_spin(sol, blank):
+def cpu_spin(sol, blank, *, ignore_signal: bool = False):
+    """Question 3's answer spins; with ``ignore_signal`` it first ignores SIGXCPU (the soft limit's
+    signal), so that only the hard limit's SIGKILL stops it."""
     nb = copy.deepcopy(sol)
-    _cell(nb, "L1-q3-answer").source = CPU_SPIN + _cell(nb, "L1-q3-answer").source
+    ignore = "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n" if ignore_signal else ""
+    _cell(nb, "L1-q3-answer").source = ignore + CPU_SPIN + _cell(nb, "L1-q3-answer").source
     return _files(nb)
 
 
