@@ -58,13 +58,6 @@ def _timed(table: dict, key, function):
     return wrapper
 
 
-def _machine_cpu_seconds() -> float:
-    """CPU time the machine has spent busy since it started (all processes), from /proc/stat."""
-    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-
 def worker(job: str) -> int:
     """The grading worker, timed and profiled."""
     sys.path.insert(0, str(ROOT))
@@ -178,11 +171,13 @@ def main(argv: list[str]) -> int:
                                        pipeline.gradebook.record)
     pipeline.gradebook.export = _timed(parent, lambda *a, **k: "gradebook: export CSVs",
                                        pipeline.gradebook.export)
-    busy = _machine_cpu_seconds()
+    from course_grader.bench import machine_cpu_seconds
+
+    busy = machine_cpu_seconds()
     started = time.perf_counter()
     run = pipeline.grade(settings, scratch / "submissions", scratch / "out", log=lambda *_: None)
     phases["grade (total, parent)"] = time.perf_counter() - started
-    busy = _machine_cpu_seconds() - busy
+    busy = machine_cpu_seconds() - busy
     rows = [run.row(student, args.assignment) for student in students]
     row = rows[0]
     print(f"{args.assignment}: {row['status']}, {row['autograded_score']} of {row['autograded_max']} points"
