@@ -441,8 +441,10 @@ def _through_template(path: str, cfg: dict, argv: list[str], connection: str) ->
     def relay(signum, frame):  # Jupyter's interrupt (to this process's group): the kernel's part
         _signal(os.killpg, group, signum)
 
-    def stop(signum, frame):  # Jupyter's terminate: end the sandbox at once
-        _signal(os.killpg, group, signal.SIGKILL)
+    def stop(signum, frame):
+        # Jupyter's terminate: the fork kills its sandbox's init and exits once every process
+        # of the sandbox has ended (the template then reports it, and this launcher exits).
+        _signal(os.kill, group, signal.SIGTERM)
 
     signal.signal(signal.SIGINT, relay)
     signal.signal(signal.SIGTERM, stop)
@@ -452,7 +454,7 @@ def _through_template(path: str, cfg: dict, argv: list[str], connection: str) ->
         return int(json.loads(line)["exit"])
     except (ValueError, KeyError, TypeError):
         print("grading sandbox: the kernel template ended before the kernel did", file=sys.stderr, flush=True)
-        stop(signal.SIGKILL, None)
+        _signal(os.killpg, group, signal.SIGKILL)
         return 70
 
 

@@ -184,6 +184,28 @@ class SandboxKernelManager(AsyncKernelManager):
         """Wait for the kernel's process to end, looking every 10 ms instead of every 100 ms."""
         await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
+    async def _async_kill_kernel(self, restart: bool = False) -> None:
+        """End the kernel through its launcher, then as jupyter_client does.
+
+        SIGTERM makes the launcher kill the sandbox and exit only once every process in it
+        has ended (the init of a PID namespace ends last). Killing the launcher outright
+        would free the kernel's ports for the next kernel while a forked kernel, ended by
+        the template a moment later, still holds them.
+        """
+        import asyncio
+
+        process = getattr(self.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            try:
+                process.terminate()
+            except OSError:
+                pass
+            for _ in range(500):
+                if process.poll() is not None:
+                    break
+                await asyncio.sleep(0.01)
+        await super()._async_kill_kernel(restart=restart)
+
     launcher_config = Unicode("", help="The sandbox description written by course_grader.sandbox.").tag(
         config=True
     )
