@@ -86,7 +86,7 @@ lab: $(STAMP_LAB)
 test: prereqs book test-unit test-notebooks
 
 test-unit: prereqs $(STAMP_TEST)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=25
 
 test-notebooks: $(STAMP_TEST)
 	$(BIN)/python tools/notebooks.py check

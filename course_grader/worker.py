@@ -36,6 +36,10 @@ def _configure(job: dict):
     config = Config()
     config.CourseDirectory.root = job["course_root"]
     config.CourseDirectory.db_url = job.get("db_url") or normalize_db_url(os.environ["COURSE_GRADING_DB_URL"])
+    if job.get("db_url"):  # SQLite: the parent made this worker a copy of the gradebook
+        from . import speedups
+
+        speedups.scratch_gradebook(job["db_url"])
     config.CourseDirectory.course_id = COURSE_ID
     config.Exchange.root = str(Path(job["course_root"]) / "exchange")
     config.Autograde.autograde_preprocessors = [
@@ -57,6 +61,9 @@ def _configure(job: dict):
     config.SandboxKernelManager.launcher_config = job["sandbox_config"]
     config.SandboxKernelManager.fork_kernels = bool(job.get("fork_kernels", True))
     config.SandboxKernelManager.shutdown_wait_time = 2.0
+    # nbconvert validates the whole notebook after each of the steps above (nine, then
+    # three for the feedback); once, after the last, refuses the same invalid notebooks.
+    config.Exporter.optimistic_validation = True
     configure_feedback(config)
     return config
 

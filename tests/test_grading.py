@@ -543,6 +543,54 @@ def copies_nothing(keras_model, torch_model):
     pass
 
 
+# Answers that forge what the probes of an earlier version took from the kernel's word.
+def activation_named_linear(x):
+    return keras.activations.softmax(x)
+
+
+activation_named_linear.__name__ = "linear"
+
+
+def softmax_named_linear():
+    return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                             keras.layers.Dense(128, activation="relu"),
+                             keras.layers.Dense(10, activation=activation_named_linear)])
+
+
+def accuracy(y_true, y_pred):  # a metric that only carries the name
+    return keras.ops.mean(y_pred)
+
+
+def metric_named_accuracy(model):
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), metrics=[accuracy],
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def loss_as_tensor(model, optimizer, images, labels):
+    optimizer.zero_grad()
+    loss = nn.functional.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def grad_flag_patched(model, batches):
+    real = torch.is_grad_enabled
+    torch.is_grad_enabled = lambda: False  # what a hook reading the grad mode would see
+    try:
+        model.eval()
+        return sum(int((model(x).argmax(1) == y).sum()) for x, y in batches) / sum(len(y) for _, y in batches)
+    finally:
+        torch.is_grad_enabled = real
+
+
+def eval_flag_only(model, batches):
+    model.training = False  # the top module says eval, its layers still train
+    with torch.no_grad():
+        return sum(int((model(x).argmax(1) == y).sum()) for x, y in batches) / sum(len(y) for _, y in batches)
+
+
 def kernels_not_transposed(kernel, bias):
     return np.asarray(kernel), np.asarray(bias)
 '''
@@ -560,10 +608,17 @@ def kernels_not_transposed(kernel, bias):
     ("05_mnist_pytorch", "L5-q3-hidden", "mean_of_batches", "over all"),
     ("06_tensorflow_vs_pytorch", "L6-q2-hidden", "kernels_not_transposed", "keras_kernel_to_torch"),
     ("06_tensorflow_vs_pytorch", "L6-q3-hidden", "copies_nothing", "['outputs'] is wrong"),
+    ("04_mnist_tensorflow", "L4-q2-public", "softmax_named_linear", "the logits are not"),
+    ("04_mnist_tensorflow", "L4-q3-hidden", "metric_named_accuracy", "not the accuracy of the logits"),
+    ("05_mnist_pytorch", "L5-q2-public", "loss_as_tensor", "as a Python float"),
+    ("05_mnist_pytorch", "L5-q3-public", "grad_flag_patched", "recording gradients"),
+    ("05_mnist_pytorch", "L5-q3-hidden", "eval_flag_only", "training mode"),
 ])
 def test_framework_judges_refuse_plausible_wrong_answers(name, grade_id, wrong, problem):
     """The probes hand back data that the grader's NumPy checks refuse for a plausible mistake,
-    including an optimiser that only carries the right name."""
+    including answers that only carry the right name (an optimiser, an activation, a metric) or
+    make the kernel report eval mode and no gradients without using them: no verdict rests on
+    the kernel's word."""
     import numpy as np
 
     from course_grader import judge
@@ -583,6 +638,48 @@ def test_framework_judges_refuse_plausible_wrong_answers(name, grade_id, wrong, 
                                   test, cases, expected)
     assert not verdict.passed
     assert any(problem in p for p in verdict.problems), verdict.problems
+
+
+def _silenced(formula):
+    """An answer that switches the in-kernel numerics check off for itself."""
+    import numpy as np
+
+    def answer(*args):
+        with np.errstate(all="ignore"):
+            return formula(*args)
+    return answer
+
+
+@pytest.mark.parametrize("grade_id", ["L2-q1-public", "L2-q1-hidden", "L2-q2-public", "L2-q2-hidden",
+                                      "L2-q3-public", "L2-q3-hidden"])
+def test_unstable_formulas_fail_lesson_2_by_value_alone(grade_id):
+    """strict_numerics runs in the kernel, where an answer can switch it off; the unstable formulas
+    still fail every test of lesson 2 on their values, judged here with the switch off."""
+    import dataclasses
+
+    import numpy as np
+
+    from course_grader import judge
+
+    def softmax(z):
+        return np.exp(z) / np.exp(z).sum(axis=-1, keepdims=True)
+
+    naive = {
+        "logsumexp": lambda z: np.log(np.exp(np.asarray(z, dtype=float)).sum(axis=-1)),
+        "cross_entropy_from_logits": lambda z, y: float(-np.log(softmax(np.asarray(z, dtype=float))
+                                                                [np.arange(len(y)), y]).mean()),
+        "binary_cross_entropy_with_logits": lambda x, t: float(np.mean(
+            -(t * np.log(1 / (1 + np.exp(-x))) + (1 - t) * np.log(1 - 1 / (1 + np.exp(-x)))))),
+    }
+    name = "02_cross_entropy"
+    test = judge.load_tests(ROOT / "assignments" / "source", name)[grade_id]
+    assert test.strict_numerics
+    test = dataclasses.replace(test, strict_numerics=False)
+    cases = judge.draw_cases(test, SECRET.encode(), name, grade_id, "ann")
+    results = [{"value": judge.encode(_silenced(naive[test.answer])(*case))} for case in cases]
+    verdict = judge.judge_outputs([{"output_type": "display_data", "data": {judge.MIME: {"results": results}}}],
+                                  test, cases, [test.reference(*c) for c in cases])
+    assert not verdict.passed, grade_id
 
 
 def _hard_coded(settings, secret: str, student: str):

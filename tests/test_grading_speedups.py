@@ -76,3 +76,30 @@ def test_gradebooks_through_the_shared_engine_see_each_others_writes(tmp_path, m
         assert third.engine is not engine and third.students == []
     with Gradebook(url, course_id="c") as fourth:
         assert sorted(s.id for s in fourth.students) == ["alice", "bob"]
+
+
+def test_only_a_workers_scratch_gradebook_commits_without_fsync(tmp_path, monkeypatch):
+    import os
+    import sqlite3
+    import sys
+
+    from nbgrader.api import Gradebook
+
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+
+    from course_grader import speedups
+
+    speedups.install()
+    scratch, kept = (f"sqlite:///{tmp_path / name}" for name in ("scratch.db", "class.db"))
+    speedups.scratch_gradebook(scratch)
+    modes = {}
+    for url in (scratch, kept):
+        with Gradebook(url, course_id="c") as gb:
+            gb.add_student("alice")
+            with gb.engine.connect() as connection:
+                modes[url] = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:  # what was committed is there
+            assert db.execute("SELECT id FROM student").fetchall() == [("alice",)]
+    assert modes == {scratch: 0, kept: 2}  # OFF for the copy; FULL, SQLite's default, for the class
+    with pytest.raises(ValueError, match="SQLite URL"):
+        speedups.scratch_gradebook("postgresql://grader@127.0.0.1/class")

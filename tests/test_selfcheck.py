@@ -228,6 +228,19 @@ def test_typical_mistakes_are_caught():
     result = lesson5.q3.run(mean_of_batches)
     assert not result.ok and "accuracy" in result.failed[0][1]
 
+    def left_in_training_mode(model, batches):
+        with torch.no_grad():
+            return sum(int((model(x).argmax(1) == y).sum()) for x, y in batches) / 40
+
+    def recording_gradients(model, batches):
+        model.eval()
+        return sum(int((model(x).argmax(1) == y).sum()) for x, y in batches) / 40
+
+    failed = {name: problem for name, problem in lesson5.q3.run(left_in_training_mode).failed}
+    assert list(failed) == ["in evaluation mode"] and "model.eval()" in failed["in evaluation mode"]
+    failed = {name: problem for name, problem in lesson5.q3.run(recording_gradients).failed}
+    assert list(failed) == ["no gradients are recorded"] and "torch.no_grad()" in failed["no gradients are recorded"]
+
 
 def test_answers_may_be_framework_tensors():
     import tensorflow as tf

@@ -101,41 +101,85 @@ def _step_learns(answer: Any) -> None:
         )
 
 
-def _fixed_problem():
-    """A linear model and batches of 16, 16 and 8 images on which it is right 30 times out of 40."""
+def _fixed_problem(*, norm: bool = False, counter: bool = False):
+    """A linear model and batches of 16, 16 and 8 images on which it is right 30 times out of 40.
+
+    ``norm`` adds a batch normalisation that is the identity in eval mode and, in
+    training mode (batch statistics), makes the three right answers of class 0 wrong
+    (27 of 40). ``counter`` adds a last layer that adds one to a parameter in place,
+    which autograd refuses while it records gradients.
+    """
     import torch
     from torch import nn
 
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    class GradientsRecorded(RuntimeError):
+        pass
+
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.calls = nn.Parameter(torch.zeros(()))
+
+        def forward(self, x):
+            try:
+                self.calls.add_(1.0)
+            except RuntimeError:
+                raise GradientsRecorded() from None
+            return x
+
+    layers = [nn.Flatten(), nn.Linear(784, 10)]
+    if norm:
+        layers.append(nn.BatchNorm1d(10))
+    if counter:
+        layers.append(Counter())
+    model = nn.Sequential(*layers)
     with torch.no_grad():
         model[1].weight.zero_()
         model[1].bias.zero_()
         for k in range(10):
             model[1].weight[k, k] = 1.0  # the class is the brightest of the first ten pixels
+        if norm:  # class 0 gets +5 before the normalisation, which takes 5 off again in eval mode
+            model[1].bias[0] = 5.0
+            model[2].bias[0] = -5.0
+    model.train()
     images = torch.zeros(40, 28, 28)
     labels = torch.arange(40) % 10
     images.view(40, -1)[torch.arange(40), labels] = 1.0
     labels = labels.clone()
     labels[:10] = (labels[:10] + 1) % 10  # the model gets these ten wrong, all in the first batch
     batches = [(images[i : i + 16], labels[i : i + 16]) for i in range(0, 40, 16)]
-    return model, batches
+    return model, batches, GradientsRecorded
 
 
-def _evaluate_value(answer: Any) -> None:
+def _accuracy(answer: Any, **problem: bool) -> float:
     evaluate = require_callable(answer, "evaluate")
-    model, batches = _fixed_problem()
+    model, batches, _recorded = _fixed_problem(**problem)
     accuracy = evaluate(model, batches)
     if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real):
         raise AnswerTypeError(f"evaluate should return the accuracy as a Python float; got {type(accuracy).__name__}.")
-    assert_close(float(accuracy), 0.75, name="the accuracy (30 of 40 right, batches of 16, 16 and 8)")
+    return float(accuracy)
+
+
+def _evaluate_value(answer: Any) -> None:
+    assert_close(_accuracy(answer), 0.75, name="the accuracy (30 of 40 right, batches of 16, 16 and 8)")
+
+
+def _evaluate_eval_mode(answer: Any) -> None:
+    accuracy = _accuracy(answer, norm=True)
+    if abs(accuracy - 27 / 40) < 1e-9:
+        raise CheckFailure(_("the model was left in training mode, so batch normalisation used each batch's "
+                             "statistics; call model.eval() before the loop."))
+    assert_close(accuracy, 0.75, name="the accuracy of a model with batch normalisation (30 of 40 right)")
 
 
 def _evaluate_no_grad(answer: Any) -> None:
     evaluate = require_callable(answer, "evaluate")
-    model, batches = _fixed_problem()
-    evaluate(model, batches)
-    if any(p.grad is not None for p in model.parameters()):
-        raise CheckFailure(_("evaluation computed gradients; nothing should be backpropagated while evaluating."))
+    model, batches, recorded = _fixed_problem(counter=True)
+    try:
+        evaluate(model, batches)
+    except recorded:
+        raise CheckFailure(_("the model ran while autograd was recording gradients; run it inside "
+                             "`with torch.no_grad():`.")) from None
 
 
 q1 = Question(
@@ -156,7 +200,8 @@ q2 = Question(
 
 q3 = Question(
     N_("Question 3 (evaluate)"),
-    [(N_("the accuracy of a fixed model"), _evaluate_value), (N_("no gradients are computed"), _evaluate_no_grad)],
+    [(N_("the accuracy of a fixed model"), _evaluate_value), (N_("in evaluation mode"), _evaluate_eval_mode),
+     (N_("no gradients are recorded"), _evaluate_no_grad)],
     hint=N_("Call model.eval() first and loop inside `with torch.no_grad():`; count logits.argmax(dim=1) == labels "
     "over all batches and divide by the number of examples (not the number of batches)."),
     expects=N_("your function evaluate"),

@@ -8,12 +8,13 @@ Question 3 copies a Keras model into a PyTorch one. Its probe (run in the kernel
 builds both models for the case, sets the Keras weights that the grader chose,
 calls the answer and hands back what the PyTorch model computes on the grader's
 inputs, with the Keras weights as they are afterwards. The grader computes the
-expected outputs with NumPy from the weights it chose.
+expected outputs with NumPy (course_utils.maths) from the weights it chose.
 """
 
 import numpy as np
 
 from course_grader.judge import Test
+from course_utils import maths
 
 
 def count_parameters(layer_sizes):
@@ -36,13 +37,10 @@ def keras_kernel_to_torch(kernel, bias):
 
 def forward(weights, x):
     """The outputs of Dense(relu) ... Dense layers: weights are Keras [kernel, bias, ...]."""
-    h = np.asarray(x, dtype=np.float64)
-    pairs = list(zip(weights[0::2], weights[1::2]))
-    for index, (kernel, bias) in enumerate(pairs):
-        h = h @ np.asarray(kernel, dtype=np.float64) + bias
-        if index < len(pairs) - 1:
-            h = np.maximum(h, 0.0)
-    return h
+    params = {}
+    for i, (kernel, bias) in enumerate(zip(weights[0::2], weights[1::2]), start=1):
+        params[f"W{i}"], params[f"b{i}"] = np.asarray(kernel, dtype=np.float64), np.asarray(bias, dtype=np.float64)
+    return maths.mlp_forward(params, np.asarray(x, dtype=np.float64))[0]
 
 
 def copied(sizes, weights, x):
