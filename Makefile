@@ -36,6 +36,13 @@ STAMP_DEPS  := pyproject.toml $(CONSTRAINTS) jupyter/overrides.json
 PIP_INSTALL  = $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off \
 	$$($(BIN)/python tools/torch_index.py "$(TORCH_CPU_INDEX)") -c $(CONSTRAINTS)
 
+# make test TEST_WORKERS=N: the tests run in N processes (pytest-xdist), each taking
+# whole test files (a file's module-scoped grading runs and servers stay in one process;
+# every server a test starts asks the system for a free port). 2 suits a 2-core machine:
+# the grading and training tests already keep two cores busy. TEST_WORKERS=0 runs them
+# in this process, one after the other.
+TEST_WORKERS ?= 2
+
 # make test BROWSER=skip / POSTGRES=skip: skip those tests by name (never under CI=true).
 BROWSER  ?=
 POSTGRES ?=
@@ -86,7 +93,7 @@ lab: $(STAMP_LAB)
 test: prereqs book test-unit test-notebooks
 
 test-unit: prereqs $(STAMP_TEST)
-	$(BIN)/python -m pytest tests --durations=25
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 test-notebooks: $(STAMP_TEST)
 	$(BIN)/python tools/notebooks.py check

@@ -220,20 +220,32 @@ def _requested_skips() -> list[str]:
     return groups
 
 
+_SKIPPED_ON_REQUEST = "SKIPPED ON REQUEST"
+
+
 def pytest_collection_modifyitems(config, items):
     groups = _requested_skips()
-    skipped: dict[str, list[str]] = {}
     for item in items:
         for group in groups:
             fixtures, program = SKIPPABLE[group]
             if fixtures & set(getattr(item, "fixturenames", ())):
-                item.add_marker(pytest.mark.skip(reason=f"SKIPPED ON REQUEST: needs {program} ({group}=skip)"))
-                skipped.setdefault(group, []).append(item.nodeid)
-    config._course_skipped = skipped  # type: ignore[attr-defined]
+                item.add_marker(pytest.mark.skip(reason=f"{_SKIPPED_ON_REQUEST}: needs {program} ({group}=skip)"))
+
+
+def _skipped_on_request(terminalreporter) -> dict[str, list[str]]:
+    """group -> node ids, from the reports (which pytest-xdist's workers send to the controller,
+    so this also holds when the tests ran in other processes and collected there)."""
+    skipped: dict[str, list[str]] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        for group in SKIPPABLE:
+            if _SKIPPED_ON_REQUEST in reason and f"({group}=skip)" in reason:
+                skipped.setdefault(group, []).append(report.nodeid)
+    return skipped
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    skipped = getattr(config, "_course_skipped", {})
+    skipped = _skipped_on_request(terminalreporter)
     if not skipped:
         return
     tr = terminalreporter

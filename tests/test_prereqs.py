@@ -73,9 +73,10 @@ def test_make_test_stops_before_installing_anything(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_skipped_groups_are_named_loudly_in_the_summary():
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two processes"])
+def test_skipped_groups_are_named_loudly_in_the_summary(workers):
     env = env_without(COURSE_SKIP_TESTS="browser", PYTHONPATH=str(ROOT))
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *workers,
                              str(ROOT / "tests" / "test_lab_browser.py")],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
