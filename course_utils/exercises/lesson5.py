@@ -101,6 +101,10 @@ def _step_learns(answer: Any) -> None:
         )
 
 
+class _GradientsRecorded(RuntimeError):
+    """The model of :func:`_fixed_problem` ran while autograd was recording gradients."""
+
+
 def _fixed_problem(*, norm: bool = False, counter: bool = False):
     """A linear model and batches of 16, 16 and 8 images on which it is right 30 times out of 40.
 
@@ -112,9 +116,6 @@ def _fixed_problem(*, norm: bool = False, counter: bool = False):
     import torch
     from torch import nn
 
-    class GradientsRecorded(RuntimeError):
-        pass
-
     class Counter(nn.Module):
         def __init__(self):
             super().__init__()
@@ -124,7 +125,7 @@ def _fixed_problem(*, norm: bool = False, counter: bool = False):
             try:
                 self.calls.add_(1.0)
             except RuntimeError:
-                raise GradientsRecorded() from None
+                raise _GradientsRecorded() from None
             return x
 
     layers = [nn.Flatten(), nn.Linear(784, 10)]
@@ -148,12 +149,12 @@ def _fixed_problem(*, norm: bool = False, counter: bool = False):
     labels = labels.clone()
     labels[:10] = (labels[:10] + 1) % 10  # the model gets these ten wrong, all in the first batch
     batches = [(images[i : i + 16], labels[i : i + 16]) for i in range(0, 40, 16)]
-    return model, batches, GradientsRecorded
+    return model, batches
 
 
 def _accuracy(answer: Any, **problem: bool) -> float:
     evaluate = require_callable(answer, "evaluate")
-    model, batches, _recorded = _fixed_problem(**problem)
+    model, batches = _fixed_problem(**problem)
     accuracy = evaluate(model, batches)
     if isinstance(accuracy, bool) or not isinstance(accuracy, numbers.Real):
         raise AnswerTypeError(f"evaluate should return the accuracy as a Python float; got {type(accuracy).__name__}.")
@@ -174,10 +175,10 @@ def _evaluate_eval_mode(answer: Any) -> None:
 
 def _evaluate_no_grad(answer: Any) -> None:
     evaluate = require_callable(answer, "evaluate")
-    model, batches, recorded = _fixed_problem(counter=True)
+    model, batches = _fixed_problem(counter=True)
     try:
         evaluate(model, batches)
-    except recorded:
+    except _GradientsRecorded:
         raise CheckFailure(_("the model ran while autograd was recording gradients; run it inside "
                              "`with torch.no_grad():`.")) from None
 
